@@ -1,2 +1,50 @@
-//! `soar`: SOAR for AWS Security Hub, and a local runner for any Step Functions state machine.
-fn main() {}
+//! `soar`: SOAR for AWS Security Hub, and a local runner for any AWS Step Functions state machine.
+//!
+//! Exit codes are decided in one place, [`main`]: 0 success, 1 a failed execution or an invalid file,
+//! 2 bad usage or a definition that cannot run.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "soar", version, about = "Run and check AWS Step Functions state machines locally")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one execution of a state machine and print {"status", "output" | "error", "cause"} as JSON.
+    Exec(cmd::exec::Args),
+    /// Check definitions the way AWS's ValidateStateMachineDefinition does.
+    Validate(cmd::validate::Args),
+    /// Draw a state machine as a Mermaid or Graphviz diagram.
+    Graph(cmd::graph::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Exec(args) => cmd::exec::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Graph(args) => cmd::graph::run(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("soar: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

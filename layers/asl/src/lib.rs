@@ -2,15 +2,21 @@
 #![warn(missing_docs)]
 
 pub mod choice;
+pub mod definition;
 pub mod diagnostic;
 pub mod error;
+pub mod exec;
+pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod path;
 pub mod payload;
+pub mod resolver;
 pub mod validate;
 pub mod value;
 
+pub use definition::{DefinitionError, Format, StateMachine};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::StatesError;
+pub use exec::{Engine, Execution, ExecutionOptions, Status};
 pub use value::Value;

@@ -1,0 +1,119 @@
+//! The context object (`$$`, `$states.context`) and the scope that paths resolve in while a state runs.
+//!
+//! The context object is built only when a state reads it: the execution part once per execution, the
+//! state part on first use in each state.
+
+use std::sync::OnceLock;
+
+use time::OffsetDateTime;
+
+use super::object;
+use super::time::format_timestamp;
+use crate::Value;
+use crate::path::{Root, Scope};
+use crate::value::Str;
+
+/// The parts of the context object that are fixed for a whole execution.
+pub(crate) struct ExecutionContext {
+    /// `{"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"}`.
+    pub execution: Value,
+    /// `{"Id", "Name"}`.
+    pub state_machine: Value,
+}
+
+impl ExecutionContext {
+    pub fn new(
+        arn: &str,
+        name: &str,
+        sm_arn: &str,
+        sm_name: &str,
+        role_arn: &str,
+        start: OffsetDateTime,
+        input: Value,
+    ) -> ExecutionContext {
+        ExecutionContext {
+            execution: object([
+                ("Id", Value::string(arn)),
+                ("Input", input),
+                ("StartTime", Value::string(format_timestamp(start))),
+                ("Name", Value::string(name)),
+                ("RoleArn", Value::string(role_arn)),
+                ("RedriveCount", Value::int(0)),
+            ]),
+            state_machine: object([("Id", Value::string(sm_arn)), ("Name", Value::string(sm_name))]),
+        }
+    }
+}
+
+/// What the context object says about the state now running.
+#[derive(Clone)]
+pub(crate) struct StateContext {
+    pub name: Str,
+    pub entered: OffsetDateTime,
+    pub retry_count: u32,
+    pub task_token: Option<Str>,
+    /// `$$.Map.Item` while a Map evaluates its ItemSelector.
+    pub map_item: Option<(usize, Value)>,
+}
+
+/// Builds the context object on first use.
+pub(crate) struct LazyContext<'a> {
+    pub execution: &'a ExecutionContext,
+    pub state: &'a StateContext,
+    cell: OnceLock<Value>,
+}
+
+impl<'a> LazyContext<'a> {
+    pub fn new(execution: &'a ExecutionContext, state: &'a StateContext) -> LazyContext<'a> {
+        LazyContext {
+            execution,
+            state,
+            cell: OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &Value {
+        self.cell.get_or_init(|| {
+            let s = self.state;
+            let mut pairs = vec![
+                ("Execution", self.execution.execution.clone()),
+                (
+                    "State",
+                    object([
+                        ("EnteredTime", Value::string(format_timestamp(s.entered))),
+                        ("Name", Value::String(s.name.clone())),
+                        ("RetryCount", Value::int(s.retry_count as i64)),
+                    ]),
+                ),
+                ("StateMachine", self.execution.state_machine.clone()),
+            ];
+            if let Some(token) = &s.task_token {
+                pairs.push(("Task", object([("Token", Value::String(token.clone()))])));
+            }
+            if let Some((index, value)) = &s.map_item {
+                pairs.push((
+                    "Map",
+                    object([("Item", object([("Index", Value::int(*index as i64)), ("Value", value.clone())]))]),
+                ));
+            }
+            object(pairs)
+        })
+    }
+}
+
+/// The scope of one evaluation: `$` is `input`, `$$` the context object, `$name` a variable.
+pub(crate) struct StateScope<'a> {
+    pub input: &'a Value,
+    pub context: &'a LazyContext<'a>,
+    pub variables: &'a Value,
+}
+
+impl Scope for StateScope<'_> {
+    fn root(&self, root: &Root) -> Option<Value> {
+        match root {
+            Root::Input => Some(self.input.clone()),
+            Root::Context => Some(self.context.get().clone()),
+            Root::Variable(name) => self.variables.get(name).cloned(),
+        }
+    }
+}
