@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostic, pointer};
 use crate::path::Path;
 use crate::payload::Template;
 use crate::Value;
-use crate::exec::jsonata_glue as jsonata;
+use crate::jsonata;
 
 const COMPILE: &str = "SCHEMA_VALIDATION_FAILED";
 

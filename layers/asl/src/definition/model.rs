@@ -8,7 +8,7 @@ use crate::path::Path;
 use crate::payload::Template;
 use crate::value::Str;
 use crate::Value;
-use crate::exec::jsonata_glue as jsonata;
+use crate::jsonata;
 
 /// The query language a state uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

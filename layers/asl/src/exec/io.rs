@@ -13,7 +13,7 @@ use super::run::Worked;
 use crate::Value;
 use crate::definition::model::{Assign, Catcher, Choice, ChoiceTest, Dynamic, Io, Kind, OptPath, State, Wait};
 use crate::error::{StatesError, names};
-use crate::exec::jsonata_glue as jsonata;
+use crate::exec::jsonata_glue::EvalExt;
 use crate::path::Path;
 
 fn scope<'a>(input: &'a Value, ctx: &'a LazyContext<'a>, variables: &'a Value) -> StateScope<'a> {
@@ -234,18 +234,8 @@ pub(crate) fn choose(
         let matched = match &rule.test {
             ChoiceTest::JsonPath(c) => c.evaluate(&scope(effective, ctx, variables))?,
             ChoiceTest::Jsonata(t) => {
-                let v = t.eval(&states_binding(ctx, raw_input, None, None), variables)?;
-                match v {
-                    Value::Bool(b) => b,
-                    other => {
-                        return Err(StatesError::query(format!(
-                            "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
-                            t.source(),
-                            other.type_name(),
-                            other
-                        )));
-                    }
-                }
+                let v = t.eval_as(&states_binding(ctx, raw_input, None, None), variables, "boolean")?;
+                v.as_bool().unwrap_or(false)
             }
         };
         if matched {
@@ -303,15 +293,3 @@ pub(crate) fn wait_deadline(
     }
 }
 
-/// Evaluates a JSONata template or returns the literal, then checks the result's JSON type.
-pub(crate) fn expect_type(t: &jsonata::Template, field: &str, v: Value, expected: &str) -> Result<Value, StatesError> {
-    if v.type_name() == expected {
-        return Ok(v);
-    }
-    Err(StatesError::query(format!(
-        "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected '{expected}', but was '{}' for value: {}",
-        t.source(),
-        v.type_name(),
-        v
-    )))
-}

@@ -1,40 +1,43 @@
-//! The engine's view of JSONata: templates compiled once and evaluated with `$states` and the variables.
-//! (Temporary: wired to `crate::jsonata` once that module lands.)
+//! The executor's use of [`crate::jsonata`]: evaluate a template with `$states` given as one object
+//! (`{input, context, result?, errorOutput?}`) and the variables as an object.
 
 use crate::Value;
 use crate::error::StatesError;
+pub use crate::jsonata::Template;
+use crate::jsonata::{Env, States};
 
-/// A JSON value whose `{% %}` strings are JSONata expressions.
-#[derive(Debug)]
-pub struct Template {
-    source: String,
+/// Evaluation with the executor's bindings.
+pub(crate) trait EvalExt {
+    /// Evaluates with `$states` = `states` and `$name` = `variables[name]`.
+    fn eval(&self, states: &Value, variables: &Value) -> Result<Value, StatesError>;
+    /// Same, and the result must be of JSON type `expected` (AWS's QueryEvaluationError otherwise).
+    fn eval_as(&self, states: &Value, variables: &Value, expected: &str) -> Result<Value, StatesError>;
 }
 
-/// A template that does not compile.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TemplateError(String);
-
-impl Template {
-    /// Compiles `json`, the value of field `field`.
-    pub fn compile(json: &serde_json::Value, field: &str) -> Result<Template, TemplateError> {
-        let _ = field;
-        Ok(Template { source: json.to_string() })
-    }
-
-    /// The template as written.
-    pub fn source(&self) -> &str {
-        &self.source
-    }
-
-    /// Evaluates with `$states` bound to `states` and `$name` to the variables.
-    pub fn eval(&self, states: &Value, variables: &Value) -> Result<Value, StatesError> {
-        let _ = (states, variables);
-        Err(StatesError::query("JSONata is not available yet"))
+fn env<'a>(states: &'a Value, variables: &'a Value, empty: &'a Value) -> Env<'a> {
+    let vars: &dyn crate::jsonata::Variables = match variables.as_object() {
+        Some(map) => map,
+        None => &(),
+    };
+    Env {
+        states: States {
+            input: states.get("input").unwrap_or(empty),
+            context: states.get("context").unwrap_or(empty),
+            result: states.get("result"),
+            error_output: states.get("errorOutput"),
+        },
+        variables: vars,
     }
 }
 
-/// Whether `json` is (or contains) a `{% %}` expression.
-pub fn is_expression_value(json: &serde_json::Value) -> bool {
-    json.as_str().is_some_and(|s| s.trim_start().starts_with("{%"))
+impl EvalExt for Template {
+    fn eval(&self, states: &Value, variables: &Value) -> Result<Value, StatesError> {
+        let empty = Value::Null;
+        self.evaluate(&env(states, variables, &empty))
+    }
+
+    fn eval_as(&self, states: &Value, variables: &Value, expected: &str) -> Result<Value, StatesError> {
+        let empty = Value::Null;
+        self.evaluate_as(&env(states, variables, &empty), expected)
+    }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::context::{LazyContext, StateContext, StateScope};
-use super::io::{dynamic, expect_type, no_results, states_binding};
+use super::io::{dynamic, no_results, states_binding};
+use crate::exec::jsonata_glue::EvalExt;
 use super::run::{Run, failed};
 use crate::Value;
 use crate::definition::model::{Dynamic, Machine, MapState, OptPath, State};
@@ -69,9 +70,9 @@ impl Run {
                 Some(d) => {
                     let v = dynamic(d, field, raw_input, &effective, &ctx, variables)?;
                     v.as_f64().filter(|n| *n >= 0.0).map(Some).ok_or_else(|| match d {
-                        Dynamic::Jsonata(t) => expect_type(t, field, v.clone(), "number").err().unwrap_or_else(|| {
-                            StatesError::query(format!("The {field} field must be a non-negative number, but was {v}"))
-                        }),
+                        Dynamic::Jsonata(_) => {
+                            StatesError::query(format!("The {field} field must evaluate to a non-negative number, but was {v}"))
+                        }
                         _ => StatesError::runtime(format!("The {field} field must be a non-negative number, but was {v}")),
                     })
                 }
@@ -188,8 +189,7 @@ impl Run {
         let ctx = LazyContext::new(&self.context, sctx);
         let items = match &map.items {
             Some(Dynamic::Jsonata(t)) => {
-                let v = t.eval(&states_binding(&ctx, raw_input, None, None), variables)?;
-                expect_type(t, "Items", v, "array")?
+                t.eval_as(&states_binding(&ctx, raw_input, None, None), variables, "array")?
             }
             Some(d) => dynamic(d, "Items", raw_input, effective, &ctx, variables)?,
             None => match &map.items_path {

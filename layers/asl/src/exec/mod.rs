@@ -2,7 +2,7 @@
 
 pub mod clock;
 mod context;
-pub mod jsonata_glue;
+mod jsonata_glue;
 mod io;
 mod map;
 mod mock;
