@@ -67,9 +67,12 @@ pub(crate) fn render_value(out: &mut String, value: &Value) {
         Value::String(s) => out.push_str(s),
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => java_double(out, f),
+            _ => {
+                let _ = write!(out, "{n}");
+            }
+        },
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -92,6 +95,28 @@ pub(crate) fn render_value(out: &mut String, value: &Value) {
             }
             out.push('}');
         }
+    }
+}
+
+/// Writes a double the way Java's `Double.toString` does (AWS's runtime is Java): plain decimals from 10^-3
+/// up to 10^7, scientific notation with `E` outside, and always a fractional digit (`100.0`, `1.0E7`).
+fn java_double(out: &mut String, f: f64) {
+    let abs = f.abs();
+    if abs == 0.0 || (1e-3..1e7).contains(&abs) {
+        let start = out.len();
+        let _ = write!(out, "{f}");
+        if !out[start..].contains('.') {
+            out.push_str(".0");
+        }
+    } else {
+        let sci = format!("{f:e}");
+        let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+        out.push_str(mantissa);
+        if !mantissa.contains('.') {
+            out.push_str(".0");
+        }
+        out.push('E');
+        out.push_str(exponent);
     }
 }
 
@@ -135,5 +160,33 @@ mod tests {
             out,
             "null|false|-1|3.5|{Arg1=1, Arg2=[], s=x}|[a, [1, null]]"
         );
+    }
+
+    #[test]
+    fn doubles_render_like_java() {
+        // Expected strings printed by OpenJDK 17's Double.toString.
+        let cases = [
+            (1.1, "1.1"),
+            (100.0, "100.0"),
+            (1e7, "1.0E7"),
+            (9999999.5, "9999999.5"),
+            (1e-3, "0.001"),
+            (9.99e-4, "9.99E-4"),
+            (1e21, "1.0E21"),
+            (1.5e300, "1.5E300"),
+            (-1.234e-5, "-1.234E-5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (-0.0, "-0.0"),
+            (123456.789, "123456.789"),
+            (2.5e-10, "2.5E-10"),
+        ];
+        for (f, want) in cases {
+            let mut out = String::new();
+            render_value(&mut out, &Value::float(f));
+            assert_eq!(out, want, "{f}");
+        }
+        let mut out = String::new();
+        render_value(&mut out, &json!(10000000));
+        assert_eq!(out, "10000000");
     }
 }
