@@ -1,10 +1,11 @@
 //! Payload templates (`Parameters`, `ResultSelector`, `ItemSelector`, JSONPath-mode `Assign`): JSON
 //! whose keys ending in `.$` take their value from a path or an intrinsic function. Compiled once.
 //!
-//! "For key-value pairs where the value is selected using a path, the key name must end in `.$`." The
-//! output key drops the `.$`. Every other value is a literal, strings that look like paths included; the
-//! rule applies at any depth, objects inside arrays included. Subtrees without a `.$` key are built once
-//! at compile time and shared at run time (a `Value` clone is O(1)).
+//! "If any field within the Payload Template (however deeply nested) has a name ending with the characters
+//! ".$", its value is transformed according to rules below and the field is renamed to strip the ".$"
+//! suffix" (ASL specification, Payload Template), objects inside arrays included. Every other value is a
+//! literal, strings that look like paths included. Subtrees without a `.$` key are built once at compile
+//! time and shared at run time (a `Value` clone is O(1)).
 
 use crate::Value;
 use crate::diagnostic::pointer;
