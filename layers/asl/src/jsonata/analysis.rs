@@ -1,0 +1,411 @@
+//! Static analysis of a parsed expression, done once at compile time: which variables and which
+//! parts of them it reads, which Step Functions functions it calls, whether it is a plain variable
+//! path that can be read without jsonata-core, and the checks AWS applies when it accepts a
+//! definition.
+
+use jsonata_core::ast::{AstNode, BinaryOp, PathStep, Stage};
+
+use super::convert::Need;
+use super::functions;
+
+/// What an expression reads and calls.
+#[derive(Debug, Default)]
+pub(crate) struct Reads {
+    /// Each variable the expression names (without `$`), with the parts of it that it reads.
+    pub(crate) variables: Vec<(Box<str>, Need)>,
+    /// The Step Functions functions ([`functions::NAMES`]) it names.
+    pub(crate) functions: Vec<&'static str>,
+    /// The first JSONata 2.1 operator found (`??` or `?:`); AWS implements JSONata 2.0.6.
+    pub(crate) newer_operator: Option<&'static str>,
+    /// Whether a `%` (parent) step appears: its value is an ancestor of a step's value, which a
+    /// pruned copy would not hold in full, so every variable is then needed whole.
+    pub(crate) has_parent: bool,
+}
+
+impl Reads {
+    fn need(&mut self, name: &str, need: Need) {
+        if let Some(f) = functions::NAMES.iter().find(|f| **f == name)
+            && !self.functions.contains(f)
+        {
+            self.functions.push(f);
+        }
+        match self.variables.iter_mut().find(|(n, _)| &**n == name) {
+            Some((_, existing)) => existing.merge(need),
+            None => self.variables.push((name.into(), need)),
+        }
+    }
+
+    /// The union of two expressions' reads (for a template's expressions, bound together).
+    pub(crate) fn merge(&mut self, other: &Reads) {
+        for (name, need) in &other.variables {
+            self.need(name, need.clone());
+        }
+    }
+
+    /// The need for variable `name`, if the expression reads it.
+    pub(crate) fn variable(&self, name: &str) -> Option<&Need> {
+        self.variables
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, need)| need)
+    }
+}
+
+/// Everything [`Reads`] records about `ast`.
+pub(crate) fn reads(ast: &AstNode) -> Reads {
+    let mut reads = Reads::default();
+    walk(ast, &mut reads);
+    if reads.has_parent {
+        for (_, need) in &mut reads.variables {
+            *need = Need::Whole;
+        }
+    }
+    reads
+}
+
+/// A step that only reads a member: no predicate, binding, sort or tuple bookkeeping.
+fn plain(step: &PathStep) -> bool {
+    step.stages.is_empty()
+        && step.focus.is_none()
+        && step.index_var.is_none()
+        && step.ancestor_label.is_none()
+        && !step.is_tuple
+        && !step.inner_tuple
+}
+
+/// If `steps` start at a variable (`$v.a.b...`), the variable and the member names read from it
+/// before the first step that does more than read a member; and whether every step was such a read.
+fn variable_path(steps: &[PathStep]) -> Option<(&str, Vec<&str>, bool)> {
+    let first = steps.first()?;
+    let AstNode::Variable(name) = &first.node else {
+        return None;
+    };
+    if name.is_empty() || !plain(first) {
+        return None;
+    }
+    let mut keys = Vec::new();
+    for step in &steps[1..] {
+        let AstNode::Name(key) = &step.node else {
+            return Some((name, keys, false));
+        };
+        keys.push(key.as_str());
+        if !plain(step) {
+            return Some((name, keys, false));
+        }
+    }
+    Some((name, keys, true))
+}
+
+fn walk(node: &AstNode, reads: &mut Reads) {
+    match node {
+        AstNode::Variable(name) if !name.is_empty() => reads.need(name, Need::Whole),
+        AstNode::Path { steps } => {
+            if let Some((name, keys, _)) = variable_path(steps) {
+                reads.need(name, Need::path(&keys));
+                // The variable itself has been accounted for; the rest may hold predicates.
+                for step in &steps[1..] {
+                    walk_step(step, reads);
+                }
+            } else {
+                for step in steps {
+                    walk_step(step, reads);
+                }
+            }
+        }
+        // A call resolves the name as a variable first, so an execution variable of that name is
+        // what gets called, as when AWS declares the variables in front of the expression.
+        AstNode::Function { name, args, .. } => {
+            reads.need(name, Need::Whole);
+            args.iter().for_each(|a| walk(a, reads));
+        }
+        AstNode::Binary { op, lhs, rhs } => {
+            match op {
+                BinaryOp::Coalesce => reads.newer_operator = reads.newer_operator.or(Some("??")),
+                BinaryOp::Default => reads.newer_operator = reads.newer_operator.or(Some("?:")),
+                _ => {}
+            }
+            walk(lhs, reads);
+            walk(rhs, reads);
+        }
+        AstNode::Parent(_) => reads.has_parent = true,
+        _ => children(node, &mut |child| walk(child, reads)),
+    }
+}
+
+fn walk_step(step: &PathStep, reads: &mut Reads) {
+    walk(&step.node, reads);
+    for stage in &step.stages {
+        if let Stage::Filter(filter) = stage {
+            walk(filter, reads);
+        }
+    }
+}
+
+/// Calls `f` on each direct child of `node` (path steps' nodes and filters included).
+fn children(node: &AstNode, f: &mut impl FnMut(&AstNode)) {
+    match node {
+        AstNode::Path { steps } => {
+            for step in steps {
+                f(&step.node);
+                for stage in &step.stages {
+                    if let Stage::Filter(filter) = stage {
+                        f(filter);
+                    }
+                }
+            }
+        }
+        AstNode::Binary { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        AstNode::Unary { operand, .. } => f(operand),
+        AstNode::Function { args, .. } => args.iter().for_each(f),
+        AstNode::Call { procedure, args } => {
+            f(procedure);
+            args.iter().for_each(f);
+        }
+        AstNode::Lambda { body, .. } => f(body),
+        AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
+            items.iter().for_each(f)
+        }
+        AstNode::Object(pairs) => pairs.iter().for_each(|(k, v)| {
+            f(k);
+            f(v);
+        }),
+        AstNode::ObjectTransform { input, pattern } => {
+            f(input);
+            pattern.iter().for_each(|(k, v)| {
+                f(k);
+                f(v);
+            });
+        }
+        AstNode::Conditional {
+            condition,
+            then_branch,
+            else_branch,
+        } => {
+            f(condition);
+            f(then_branch);
+            if let Some(e) = else_branch {
+                f(e);
+            }
+        }
+        AstNode::FunctionApplication(inner) => f(inner),
+        AstNode::Sort { input, terms } => {
+            f(input);
+            terms.iter().for_each(|(t, _)| f(t));
+        }
+        AstNode::Transform {
+            location,
+            update,
+            delete,
+        } => {
+            f(location);
+            f(update);
+            if let Some(d) = delete {
+                f(d);
+            }
+        }
+        AstNode::String(_)
+        | AstNode::Name(_)
+        | AstNode::Number(_)
+        | AstNode::Boolean(_)
+        | AstNode::Null
+        | AstNode::Undefined
+        | AstNode::Placeholder
+        | AstNode::Regex { .. }
+        | AstNode::Variable(_)
+        | AstNode::ParentVariable(_)
+        | AstNode::Wildcard
+        | AstNode::Descendant
+        | AstNode::Parent(_) => {}
+    }
+}
+
+/// A variable read through member names only (`$x`, `$states.input.a.b`): the variable and the
+/// names.
+pub(crate) fn simple_path(ast: &AstNode) -> Option<(Box<str>, Vec<Box<str>>)> {
+    match ast {
+        AstNode::Variable(name) if !name.is_empty() => Some((name.as_str().into(), Vec::new())),
+        AstNode::Path { steps } => match variable_path(steps)? {
+            (name, keys, true) => Some((name.into(), keys.into_iter().map(Into::into).collect())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `ast` reads nothing and calls nothing, so its value is fixed at compile time. Ranges
+/// are left to run time (`[1..9999999]` is a literal too, and a large one).
+pub(crate) fn is_constant(ast: &AstNode) -> bool {
+    let here = match ast {
+        AstNode::String(_) | AstNode::Number(_) | AstNode::Boolean(_) | AstNode::Null => true,
+        AstNode::Array(_)
+        | AstNode::Object(_)
+        | AstNode::Unary { .. }
+        | AstNode::Conditional { .. } => true,
+        AstNode::Block(_) => true,
+        AstNode::Binary { op, .. } => !matches!(
+            op,
+            BinaryOp::ColonEqual
+                | BinaryOp::ChainPipe
+                | BinaryOp::FocusBind
+                | BinaryOp::IndexBind
+                | BinaryOp::Range
+        ),
+        _ => false,
+    };
+    let mut all = here;
+    if here {
+        children(ast, &mut |child| all = all && is_constant(child));
+    }
+    all
+}
+
+/// The first reference AWS refuses when it accepts a definition: a name read from the context at
+/// the top level (a JSONata state has no context value; the input is `$states.input`), `$` at the
+/// top level, or `$$` anywhere. The message is AWS's, as Floci records it
+/// ("Reference to 'phone' at the top level is not supported.").
+pub(crate) fn unsupported_reference(ast: &AstNode) -> Option<String> {
+    let mut found = None;
+    check_refs(ast, true, &mut found);
+    found
+}
+
+fn check_refs(node: &AstNode, top: bool, found: &mut Option<String>) {
+    if found.is_some() {
+        return;
+    }
+    match node {
+        AstNode::ParentVariable(_) => *found = Some("Reference to '$$' is not supported.".into()),
+        AstNode::Variable(name) if name.is_empty() && top => {
+            *found = Some("Reference to '$' is not supported.".into());
+        }
+        AstNode::Name(name) if top => {
+            *found = Some(format!(
+                "Reference to '{name}' at the top level is not supported."
+            ));
+        }
+        AstNode::Path { steps } => {
+            for (i, step) in steps.iter().enumerate() {
+                // Only the first step reads the top-level context; later steps and every
+                // predicate read the value the path has reached.
+                check_refs(&step.node, top && i == 0, found);
+                for stage in &step.stages {
+                    if let Stage::Filter(filter) = stage {
+                        check_refs(filter, false, found);
+                    }
+                }
+            }
+        }
+        AstNode::ObjectTransform { input, pattern } => {
+            check_refs(input, top, found);
+            for (k, v) in pattern {
+                check_refs(k, false, found);
+                check_refs(v, false, found);
+            }
+        }
+        AstNode::Sort { input, terms } => {
+            check_refs(input, top, found);
+            for (t, _) in terms {
+                check_refs(t, false, found);
+            }
+        }
+        AstNode::FunctionApplication(inner) => check_refs(inner, false, found),
+        AstNode::Transform { .. } => children(node, &mut |child| check_refs(child, false, found)),
+        _ => children(node, &mut |child| check_refs(child, top, found)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonata_core::parser::parse;
+
+    fn reads_of(src: &str) -> Reads {
+        reads(&parse(src).unwrap())
+    }
+
+    #[test]
+    fn member_paths_are_recorded_per_variable() {
+        let r = reads_of("$states.input.a.b & $states.context.Execution.Id & $v");
+        assert_eq!(
+            r.variable("states"),
+            Some(&Need::Members(vec![
+                ("input".into(), Need::path(&["a", "b"])),
+                ("context".into(), Need::path(&["Execution", "Id"])),
+            ]))
+        );
+        assert_eq!(r.variable("v"), Some(&Need::Whole));
+        assert!(r.functions.is_empty());
+    }
+
+    #[test]
+    fn anything_but_a_member_read_needs_the_value_whole() {
+        let r = reads_of("$states.input.items[price > 1].name");
+        assert_eq!(r.variable("states"), Some(&Need::path(&["input", "items"])));
+        let r = reads_of("$keys($states.input)");
+        assert_eq!(r.variable("states"), Some(&Need::path(&["input"])));
+        let r = reads_of("($s := $states; $s.input)");
+        assert_eq!(r.variable("states"), Some(&Need::Whole));
+        let r = reads_of("$states.input.a.b.%.c");
+        assert_eq!(r.variable("states"), Some(&Need::Whole));
+        let r = reads_of("$map($states.input.xs, function($x){ $x * $factor })");
+        assert_eq!(r.variable("factor"), Some(&Need::Whole));
+        assert_eq!(r.variable("states"), Some(&Need::path(&["input", "xs"])));
+    }
+
+    #[test]
+    fn step_functions_functions_are_found_called_or_passed() {
+        let r = reads_of("$partition($range(1, 5, 1), 2) ~> $map($hash)");
+        assert_eq!(r.functions, vec!["partition", "range", "hash"]);
+        assert_eq!(reads_of("$a ?? 1").newer_operator, Some("??"));
+        assert_eq!(reads_of("$a ?: 1").newer_operator, Some("?:"));
+    }
+
+    #[test]
+    fn simple_paths_and_constants() {
+        let p = |s: &str| simple_path(&parse(s).unwrap());
+        assert_eq!(
+            p("$states.input.a"),
+            Some(("states".into(), vec!["input".into(), "a".into()]))
+        );
+        assert_eq!(p("$x"), Some(("x".into(), vec![])));
+        assert_eq!(p("$states.input.a[0]"), None);
+        assert_eq!(p("$states.input.*"), None);
+        assert_eq!(p("a.b"), None);
+        let c = |s: &str| is_constant(&parse(s).unwrap());
+        assert!(c("1"));
+        assert!(c("{'a': [1, 'two', true and false], 'b': -2 * 3}"));
+        assert!(!c("[1..3]"));
+        assert!(!c("$x := 1"));
+        assert!(!c("$now()"));
+        assert!(!c("{'a': $states.input}"));
+    }
+
+    #[test]
+    fn top_level_context_references_are_refused() {
+        let u = |s: &str| unsupported_reference(&parse(s).unwrap());
+        assert_eq!(
+            u("phone"),
+            Some("Reference to 'phone' at the top level is not supported.".into())
+        );
+        assert_eq!(
+            u("$count(items)"),
+            Some("Reference to 'items' at the top level is not supported.".into())
+        );
+        assert_eq!(
+            u("$$.a"),
+            Some("Reference to '$$' is not supported.".into())
+        );
+        assert_eq!(u("$"), Some("Reference to '$' is not supported.".into()));
+        assert_eq!(u("$states.input.items[value > 3].name"), None);
+        assert_eq!(u("$states.input.items.(a + b)"), None);
+        assert_eq!(u("$states.input.items[$ > 1]"), None);
+        assert_eq!(u("$states.input.items{ k: v }"), None);
+        assert_eq!(
+            u("$map($states.input.a, function($x){ b })"),
+            Some("Reference to 'b' at the top level is not supported.".into())
+        );
+    }
+}
