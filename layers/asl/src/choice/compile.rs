@@ -53,6 +53,17 @@ fn operator(name: &str) -> Option<Operator> {
     (name == "BooleanEquals").then_some(Operator::Boolean(path))
 }
 
+/// Every comparison operator, in the order AWS lists them when a rule has none.
+const OPERATOR_NAMES: &str = "BooleanEquals, BooleanEqualsPath, IsBoolean, IsNull, IsNumeric, IsPresent, \
+    IsString, IsTimestamp, NumericEquals, NumericEqualsPath, NumericGreaterThan, NumericGreaterThanPath, \
+    NumericGreaterThanEquals, NumericGreaterThanEqualsPath, NumericLessThan, NumericLessThanPath, \
+    NumericLessThanEquals, NumericLessThanEqualsPath, StringEquals, StringEqualsPath, StringGreaterThan, \
+    StringGreaterThanPath, StringGreaterThanEquals, StringGreaterThanEqualsPath, StringLessThan, \
+    StringLessThanPath, StringLessThanEquals, StringLessThanEqualsPath, StringMatches, TimestampEquals, \
+    TimestampEqualsPath, TimestampGreaterThan, TimestampGreaterThanPath, TimestampGreaterThanEquals, \
+    TimestampGreaterThanEqualsPath, TimestampLessThan, TimestampLessThanPath, TimestampLessThanEquals, \
+    TimestampLessThanEqualsPath";
+
 fn error(at: &str, message: impl Into<String>) -> ConditionError {
     ConditionError {
         pointer: at.to_owned(),
@@ -66,82 +77,107 @@ fn error(at: &str, message: impl Into<String>) -> ConditionError {
 /// themselves contain Next fields. Likewise, the value of a Not operator must be a single Choice Rule
 /// that must not contain Next fields." Only the top-level rule may carry `Next`, `Assign` and `Output`.
 pub(super) fn rule(rule: &Json, at: &mut String, top_level: bool) -> Result<Node, ConditionError> {
+    // Messages and locations follow AWS's ValidateStateMachineDefinition (SCHEMA_VALIDATION_FAILED).
     let Some(fields) = rule.as_object() else {
-        return Err(error(at, "A Choice Rule must be a JSON object"));
+        return Err(error(at, "Expected value of type [OBJECT]"));
     };
     let mut variable = None;
-    let mut found: Option<(&str, &Json)> = None;
+    let mut logical: Option<(&str, &Json)> = None;
+    let mut operators: Vec<(&str, &Json)> = Vec::new();
     for (name, value) in fields {
         match name.as_str() {
             "Comment" => {}
             "Next" | "Assign" | "Output" if top_level => {}
             "Variable" => variable = Some(value),
-            "And" | "Or" | "Not" => found = Some(one_operator(found, name, value, at)?),
-            _ if operator(name).is_some() => found = Some(one_operator(found, name, value, at)?),
+            "And" | "Or" | "Not" => logical = Some((name, value)),
+            _ if operator(name).is_some() => operators.push((name, value)),
             _ => return Err(error(at, format!("Field '{name}' is not supported"))),
         }
     }
-    let Some((name, operand)) = found else {
+    let selectors = usize::from(variable.is_some())
+        + fields
+            .keys()
+            .filter(|k| matches!(k.as_str(), "And" | "Or" | "Not"))
+            .count();
+    if selectors > 1 {
         return Err(error(
             at,
-            "A Choice Rule must contain a comparison operator or one of And, Or, Not",
+            "There should only be one of the following fields: [And, Or, Not, Variable]",
         ));
-    };
+    }
     let len = at.len();
-    let node = match name {
-        "And" | "Or" => {
-            if variable.is_some() {
-                return Err(error(
-                    at,
-                    format!("Field 'Variable' is not supported with '{name}'"),
-                ));
+    let node = match logical {
+        Some((name, operand)) => {
+            if let Some(&(op, _)) = operators.first() {
+                return Err(error(at, format!("Field '{op}' is not supported")));
             }
             *at = pointer(at, name);
-            let rules = match operand.as_array() {
-                Some(rules) if !rules.is_empty() => rules,
-                _ => {
+            if name == "Not" {
+                if !operand.is_object() {
+                    return Err(error(at, "Expected value of type [OBJECT]"));
+                }
+                Node::Not(Box::new(self::rule(operand, at, false)?))
+            } else {
+                let rules = operand
+                    .as_array()
+                    .ok_or_else(|| error(at, "Expected value of type [ARRAY]"))?;
+                if rules.is_empty() {
+                    return Err(error(at, "Value cannot be empty"));
+                }
+                let mut nodes = Vec::with_capacity(rules.len());
+                for (i, item) in rules.iter().enumerate() {
+                    let base = at.len();
+                    *at = pointer(at, i);
+                    nodes.push(self::rule(item, at, false)?);
+                    at.truncate(base);
+                }
+                let nodes = nodes.into_boxed_slice();
+                if name == "And" {
+                    Node::And(nodes)
+                } else {
+                    Node::Or(nodes)
+                }
+            }
+        }
+        None => {
+            let (name, operand) = match (variable, operators.as_slice()) {
+                (_, [one]) => *one,
+                (None, []) => {
                     return Err(error(
                         at,
-                        format!("The value of '{name}' must be a non-empty array of Choice Rules"),
+                        "This object should have only one of the following fields: [And, Or, Not, Variable]",
+                    ));
+                }
+                (Some(_), []) => {
+                    return Err(error(
+                        at,
+                        format!(
+                            "This object should have only one of the following fields: [{OPERATOR_NAMES}]"
+                        ),
+                    ));
+                }
+                (_, several) => {
+                    let names: Vec<&str> = several.iter().map(|(name, _)| *name).collect();
+                    return Err(error(
+                        at,
+                        format!(
+                            "There should only be one of the following fields: [{}]",
+                            names.join(", ")
+                        ),
                     ));
                 }
             };
-            let mut nodes = Vec::with_capacity(rules.len());
-            for (i, item) in rules.iter().enumerate() {
-                let base = at.len();
-                *at = pointer(at, i);
-                nodes.push(self::rule(item, at, false)?);
-                at.truncate(base);
-            }
-            let nodes = nodes.into_boxed_slice();
-            if name == "And" {
-                Node::And(nodes)
-            } else {
-                Node::Or(nodes)
-            }
-        }
-        "Not" => {
-            if variable.is_some() {
-                return Err(error(at, "Field 'Variable' is not supported with 'Not'"));
-            }
-            *at = pointer(at, name);
-            if !operand.is_object() {
-                return Err(error(at, "The value of 'Not' must be a single Choice Rule"));
-            }
-            Node::Not(Box::new(self::rule(operand, at, false)?))
-        }
-        _ => {
             let Some(variable) = variable else {
-                return Err(error(at, "The field 'Variable' is required"));
+                return Err(error(at, "These fields are required: [Variable]"));
             };
             *at = pointer(at, "Variable");
-            let variable = reference_path(variable, "Variable", at)?;
+            let variable = reference_path(variable, at)?;
             at.truncate(len);
             *at = pointer(at, name);
             let op = operator(name).expect("recognized above");
             Node::Test {
                 variable,
-                test: test(op, name, operand, at)?,
+                test: test(op, operand, at)?,
             }
         }
     };
@@ -149,62 +185,41 @@ pub(super) fn rule(rule: &Json, at: &mut String, top_level: bool) -> Result<Node
     Ok(node)
 }
 
-/// Records the operator `name`, refusing a second one.
-fn one_operator<'a>(
-    found: Option<(&'a str, &'a Json)>,
-    name: &'a str,
-    value: &'a Json,
-    at: &str,
-) -> Result<(&'a str, &'a Json), ConditionError> {
-    match found {
-        None => Ok((name, value)),
-        Some((first, _)) => Err(error(
-            at,
-            format!(
-                "A Choice Rule must contain exactly one operator, found '{first}' and '{name}'"
-            ),
-        )),
-    }
-}
-
 /// A `Variable` or `*Path` operand: "The values of the Variable and Path fields in the comparison must
 /// be valid Reference Paths."
-fn reference_path(value: &Json, field: &str, at: &str) -> Result<Path, ConditionError> {
-    let invalid = || {
-        error(
-            at,
-            format!("The value for the field '{field}' must be a valid Reference Path"),
-        )
-    };
-    let text = value.as_str().ok_or_else(invalid)?;
-    let path = Path::parse(text).map_err(|_| invalid())?;
+fn reference_path(value: &Json, at: &str) -> Result<Path, ConditionError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| error(at, "Expected value of type [STRING]"))?;
+    let not_reference =
+        |reason: &str| error(at, format!("Value is not a Reference Path: {reason}"));
+    if !text.starts_with('$') {
+        return Err(not_reference("Reference path didn't start with '$'"));
+    }
+    let path = Path::parse(text).map_err(|e| not_reference(&e.reason))?;
     if path.is_reference_path() {
         Ok(path)
     } else {
-        Err(invalid())
+        Err(not_reference("Reference path must identify a single node"))
     }
 }
 
 /// Checks and converts an operator's operand.
-fn test(op: Operator, name: &str, operand: &Json, at: &str) -> Result<Test, ConditionError> {
-    let expected = |kind: &str| error(at, format!("The value of '{name}' must be {kind}"));
-    let boolean = || operand.as_bool().ok_or_else(|| expected("a boolean"));
-    let path = || reference_path(operand, name, at);
+fn test(op: Operator, operand: &Json, at: &str) -> Result<Test, ConditionError> {
+    let expected = |kind: &str| error(at, format!("Expected value of type [{kind}]"));
+    let boolean = || operand.as_bool().ok_or_else(|| expected("BOOLEAN"));
+    let string = || operand.as_str().ok_or_else(|| expected("STRING"));
+    let path = || reference_path(operand, at);
     Ok(match op {
         Operator::Is(None) => Test::IsPresent(boolean()?),
         Operator::Is(Some(kind)) => Test::Is(kind, boolean()?),
-        Operator::Matches => Test::Matches(Pattern::new(
-            operand.as_str().ok_or_else(|| expected("a string"))?,
-        )),
+        Operator::Matches => Test::Matches(Pattern::new(string()?)),
         Operator::String(cmp, true) => Test::String(cmp, Operand::Path(path()?)),
-        Operator::String(cmp, false) => {
-            let literal = operand.as_str().ok_or_else(|| expected("a string"))?;
-            Test::String(cmp, Operand::Literal(literal.into()))
-        }
+        Operator::String(cmp, false) => Test::String(cmp, Operand::Literal(string()?.into())),
         Operator::Numeric(cmp, true) => Test::Numeric(cmp, Operand::Path(path()?)),
         Operator::Numeric(cmp, false) => {
             let Json::Number(literal) = operand else {
-                return Err(expected("a number"));
+                return Err(expected("NUMBER"));
             };
             Test::Numeric(cmp, Operand::Literal(literal.clone()))
         }
@@ -212,9 +227,8 @@ fn test(op: Operator, name: &str, operand: &Json, at: &str) -> Result<Test, Cond
         Operator::Boolean(false) => Test::Boolean(Operand::Literal(boolean()?)),
         Operator::Timestamp(cmp, true) => Test::Timestamp(cmp, Operand::Path(path()?)),
         Operator::Timestamp(cmp, false) => {
-            let literal = operand.as_str().and_then(Timestamp::parse).ok_or_else(|| {
-                expected("an RFC 3339 timestamp string, e.g. 2016-08-18T17:33:00Z")
-            })?;
+            let literal = Timestamp::parse(string()?)
+                .ok_or_else(|| error(at, "String does not match RFC3339 timestamp"))?;
             Test::Timestamp(cmp, Operand::Literal(literal))
         }
     })

@@ -117,9 +117,69 @@ fn compile_errors_name_the_bad_field() {
         assert_eq!(error.pointer, pointer, "{rule}: {error}");
         assert!(!error.message.is_empty());
     }
+    // AWS's ValidateStateMachineDefinition wording.
+    let messages = [
+        (
+            json!({"Variable": "$.x", "Foo": 1}),
+            "Field 'Foo' is not supported",
+        ),
+        (
+            json!({"Variable": "$.x", "NumericEquals": "one"}),
+            "Expected value of type [NUMBER]",
+        ),
+        (
+            json!({"Variable": "$.x", "StringLessThan": 1}),
+            "Expected value of type [STRING]",
+        ),
+        (
+            json!({"Variable": "$.x", "IsString": "true"}),
+            "Expected value of type [BOOLEAN]",
+        ),
+        (
+            json!({"Variable": "$.x", "TimestampEquals": "2016-08-18"}),
+            "String does not match RFC3339 timestamp",
+        ),
+        (
+            json!({"Variable": "x", "IsNull": true}),
+            "Value is not a Reference Path: Reference path didn't start with '$'",
+        ),
+        (
+            json!({"IsNull": true}),
+            "These fields are required: [Variable]",
+        ),
+        (
+            json!({"Variable": "$.x", "IsNull": true, "IsString": true}),
+            "There should only be one of the following fields: [IsNull, IsString]",
+        ),
+        (
+            json!({"Variable": "$.x", "Not": {"Variable": "$.x", "IsNull": true}}),
+            "There should only be one of the following fields: [And, Or, Not, Variable]",
+        ),
+        (
+            json!({"Comment": "nothing"}),
+            "This object should have only one of the following fields: [And, Or, Not, Variable]",
+        ),
+        (json!({"And": []}), "Value cannot be empty"),
+        (json!({"Or": {}}), "Expected value of type [ARRAY]"),
+        (json!({"Not": []}), "Expected value of type [OBJECT]"),
+        (
+            json!({"Not": {"Variable": "$.a", "IsNull": true, "Next": "X"}}),
+            "Field 'Next' is not supported",
+        ),
+    ];
+    for (rule, message) in messages {
+        assert_eq!(compile_error(rule.clone()).message, message, "{rule}");
+    }
+    let none = compile_error(json!({"Variable": "$.x"})).message;
+    assert!(
+        none.starts_with(
+            "This object should have only one of the following fields: [BooleanEquals, "
+        )
+    );
     assert_eq!(
-        compile_error(json!({"Variable": "$.x", "Foo": 1})).message,
-        "Field 'Foo' is not supported"
+        none.matches(", ").count(),
+        38,
+        "all 39 operators are listed: {none}"
     );
 }
 
