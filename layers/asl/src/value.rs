@@ -444,6 +444,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Number(u.into()))
     }
     fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        // serde_json reports the integer `-0` as the float -0.0; AWS (Jackson) reads it as the integer 0.
+        if f == 0.0 && f.is_sign_negative() {
+            return Ok(Value::int(0));
+        }
         Ok(Value::float(f))
     }
     fn visit_str<E>(self, s: &str) -> Result<Value, E> {

@@ -69,7 +69,9 @@ impl Run {
                 None => Ok(None),
                 Some(d) => {
                     let v = dynamic(d, field, raw_input, &effective, &ctx, variables)?;
-                    v.as_f64().filter(|n| *n >= 0.0).map(Some).ok_or_else(|| match d {
+                    // AWS also accepts a numeric string here (a `MaxConcurrencyPath` variable holding "1").
+                    let n = v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
+                    n.filter(|n| *n >= 0.0).map(Some).ok_or_else(|| match d {
                         Dynamic::Jsonata(_) => {
                             StatesError::query(format!("The {field} field must evaluate to a non-negative number, but was {v}"))
                         }

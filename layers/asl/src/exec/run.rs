@@ -130,17 +130,27 @@ impl Run {
         };
         let in_state = |e: StatesError| prefix_error(e, &state.name, entered);
 
-        // Input processing: JSONPath InputPath + Parameters; JSONata Arguments.
-        let effective = {
-            let ctx = LazyContext::new(&self.context, &sctx);
-            io::prepare(state, &input, &ctx, variables).map_err(in_state)?
-        };
-
-        // The state's own work, retried as its Retry says.
+        // Each attempt (the first and every retry) processes the input anew: `$$.State.RetryCount` and a
+        // `.waitForTaskToken` task's `$$.Task.Token` differ per attempt.
+        let waits_for_token = matches!(&state.kind, Kind::Task(t) if t.resource.ends_with(".waitForTaskToken"));
         let mut attempts: Vec<u32> = vec![0; state.retry.len()];
         let worked = loop {
-            match self.work(state, &input, effective.clone(), &mut sctx, variables, last).await {
-                Ok(w) => break Ok(w),
+            if waits_for_token {
+                sctx.task_token = Some(uuid::Uuid::new_v4().to_string().into());
+            }
+            let prepared = {
+                let ctx = LazyContext::new(&self.context, &sctx);
+                io::prepare(state, &input, &ctx, variables)
+            };
+            let attempt = match prepared {
+                Ok(effective) => self
+                    .work(state, &input, effective.clone(), &mut sctx, variables, last)
+                    .await
+                    .map(|w| (effective, w)),
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Ok(done) => break Ok(done),
                 Err(e) => {
                     let e = in_state(e);
                     match next_retry(&state.retry, &mut attempts, &e) {
@@ -156,7 +166,7 @@ impl Run {
         };
 
         let outcome = match worked {
-            Ok(worked) => {
+            Ok((effective, worked)) => {
                 let ctx = LazyContext::new(&self.context, &sctx);
                 io::finish(state, &input, &effective, worked, &ctx, variables).map_err(in_state)
             }

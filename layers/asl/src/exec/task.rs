@@ -126,16 +126,15 @@ impl Run {
             })?;
         }
 
-        let token_rx = if waits_for_token {
-            let token: Str = uuid::Uuid::new_v4().to_string().into();
-            let (tx, rx) = mpsc::unbounded_channel();
-            self.engine.inner.tokens.lock().expect("token lock").insert(token.to_string(), tx);
-            sctx.task_token = Some(token);
-            Some(rx)
-        } else {
-            None
+        // The run loop issued this attempt's token before evaluating Parameters (which may read it).
+        let token_rx = match (&sctx.task_token, waits_for_token) {
+            (Some(token), true) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.engine.inner.tokens.lock().expect("token lock").insert(token.to_string(), tx);
+                Some(rx)
+            }
+            _ => None,
         };
-
         let clock = self.engine.inner.clock.clone();
         let started = clock.now();
         let call = self.call(state, resource, effective, sctx, token_rx, heartbeat);
