@@ -46,7 +46,9 @@ fn loop_machine() -> StateMachine {
 }
 
 fn run(machine: &StateMachine, input: Value, history: bool) -> u64 {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let engine = Engine::new(Arc::new(NoTasks));
     let options = ExecutionOptions {
         history,
@@ -54,7 +56,12 @@ fn run(machine: &StateMachine, input: Value, history: bool) -> u64 {
         ..ExecutionOptions::default()
     };
     let execution = runtime.block_on(engine.execute(machine, input, options));
-    assert_eq!(execution.status, soar_asl::Status::Succeeded, "{:?}", execution.error);
+    assert_eq!(
+        execution.status,
+        soar_asl::Status::Succeeded,
+        "{:?}",
+        execution.error
+    );
     execution.event_count
 }
 
@@ -73,14 +80,18 @@ const LOOP_TRANSITIONS: u64 = 2 * LOOP_ITERATIONS as u64 + 1;
 fn pass_choice_loop(bencher: divan::Bencher) {
     let m = loop_machine();
     let input = loop_input();
-    bencher.counter(ItemsCount::new(LOOP_TRANSITIONS)).bench_local(|| run(&m, input.clone(), false));
+    bencher
+        .counter(ItemsCount::new(LOOP_TRANSITIONS))
+        .bench_local(|| run(&m, input.clone(), false));
 }
 
 #[divan::bench]
 fn pass_choice_loop_with_history(bencher: divan::Bencher) {
     let m = loop_machine();
     let input = loop_input();
-    bencher.counter(ItemsCount::new(LOOP_TRANSITIONS)).bench_local(|| run(&m, input.clone(), true));
+    bencher
+        .counter(ItemsCount::new(LOOP_TRANSITIONS))
+        .bench_local(|| run(&m, input.clone(), true));
 }
 
 #[divan::bench]
@@ -102,7 +113,9 @@ fn map_10000_items(bencher: divan::Bencher) {
     input.insert("items".into(), Value::from_vec(items));
     let input = Value::from_map(input);
     // One Map state plus one Pass per item.
-    bencher.counter(ItemsCount::new(10_001u64)).bench_local(|| run(&m, input.clone(), false));
+    bencher
+        .counter(ItemsCount::new(10_001u64))
+        .bench_local(|| run(&m, input.clone(), false));
 }
 
 #[divan::bench]
@@ -114,5 +127,7 @@ fn parallel_fan_out(bencher: divan::Bencher) {
     }));
     let input = finding();
     // One Parallel state plus two Pass states per branch.
-    bencher.counter(ItemsCount::new(201u64)).bench_local(|| run(&m, input.clone(), false));
+    bencher
+        .counter(ItemsCount::new(201u64))
+        .bench_local(|| run(&m, input.clone(), false));
 }

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "soar", version, about = "Run and check AWS Step Functions state machines locally")]
+#[command(
+    name = "soar",
+    version,
+    about = "Run and check AWS Step Functions state machines locally"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

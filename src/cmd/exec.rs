@@ -51,19 +51,25 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             for d in &diagnostics {
                 eprintln!("{}: {d}", args.definition.display());
             }
-            bail!("{} is not a valid state machine ({} problems)", args.definition.display(), diagnostics.len());
+            bail!(
+                "{} is not a valid state machine ({} problems)",
+                args.definition.display(),
+                diagnostics.len()
+            );
         }
         Err(e) => return Err(e).context(args.definition.display().to_string()),
     };
     let input_text = match (&args.input, &args.input_file) {
         (Some(text), _) => text.clone(),
-        (None, Some(path)) => std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
         (None, None) => "{}".to_string(),
     };
     let input = Value::from_json_str(&input_text).context("the input is not valid JSON")?;
     let mock = match (&args.mock_config, &args.test_case) {
         (Some(path), Some(case)) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let config = MockConfig::parse(&text).with_context(|| path.display().to_string())?;
             let case = config
                 .test_case(args.state_machine.as_deref(), case)
@@ -75,12 +81,22 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let name = args
         .definition
         .file_name()
-        .map(|n| n.to_string_lossy().split('.').next().unwrap_or("StateMachine").to_string())
+        .map(|n| {
+            n.to_string_lossy()
+                .split('.')
+                .next()
+                .unwrap_or("StateMachine")
+                .to_string()
+        })
         .unwrap_or_else(|| "StateMachine".into());
     let options = ExecutionOptions {
         state_machine_name: args.state_machine.clone().unwrap_or(name),
         history: args.history,
-        workflow_type: if args.express { WorkflowType::Express } else { WorkflowType::Standard },
+        workflow_type: if args.express {
+            WorkflowType::Express
+        } else {
+            WorkflowType::Standard
+        },
         mock,
         ..ExecutionOptions::default()
     };
@@ -98,19 +114,43 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     out.insert("status".into(), execution.status.as_str().into());
     match execution.status {
         Status::Succeeded => {
-            out.insert("output".into(), execution.output.as_ref().map(Value::to_json).unwrap_or_default());
+            out.insert(
+                "output".into(),
+                execution
+                    .output
+                    .as_ref()
+                    .map(Value::to_json)
+                    .unwrap_or_default(),
+            );
         }
         _ => {
-            let error = execution.error.unwrap_or_else(|| soar_asl::StatesError::bare(""));
-            let name = if error.error.is_empty() { serde_json::Value::Null } else { error.error.into() };
+            let error = execution
+                .error
+                .unwrap_or_else(|| soar_asl::StatesError::bare(""));
+            let name = if error.error.is_empty() {
+                serde_json::Value::Null
+            } else {
+                error.error.into()
+            };
             out.insert("error".into(), name);
-            out.insert("cause".into(), error.cause.map_or(serde_json::Value::Null, Into::into));
+            out.insert(
+                "cause".into(),
+                error.cause.map_or(serde_json::Value::Null, Into::into),
+            );
         }
     }
     if args.history {
-        let events = execution.history.iter().map(|e| e.to_value().to_json()).collect();
+        let events = execution
+            .history
+            .iter()
+            .map(|e| e.to_value().to_json())
+            .collect();
         out.insert("history".into(), serde_json::Value::Array(events));
     }
     println!("{}", serde_json::Value::Object(out));
-    Ok(if execution.status == Status::Succeeded { 0 } else { 1 })
+    Ok(if execution.status == Status::Succeeded {
+        0
+    } else {
+        1
+    })
 }

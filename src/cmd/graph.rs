@@ -50,7 +50,10 @@ struct Graph {
 }
 
 fn node_id(scope: &str, name: &str) -> String {
-    let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("{scope}{clean}")
 }
 
@@ -68,7 +71,11 @@ fn build(machine: &Json, scope: &str) -> Graph {
     };
     for (name, state) in states {
         let id = node_id(scope, name);
-        let ty = state.get("Type").and_then(Json::as_str).unwrap_or("?").to_string();
+        let ty = state
+            .get("Type")
+            .and_then(Json::as_str)
+            .unwrap_or("?")
+            .to_string();
         g.nodes.push((id.clone(), name.clone(), ty.clone()));
         let edge = |to: &str, label: Option<String>, error_path: bool, g: &mut Graph| {
             g.edges.push(Edge {
@@ -94,21 +101,37 @@ fn build(machine: &Json, scope: &str) -> Graph {
         if let Some(catches) = state.get("Catch").and_then(Json::as_array) {
             for c in catches {
                 if let Some(next) = c.get("Next").and_then(Json::as_str) {
-                    let errors: Vec<&str> =
-                        c.get("ErrorEquals").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
-                    edge(next, Some(format!("catch {}", errors.join(", "))), true, &mut g);
+                    let errors: Vec<&str> = c
+                        .get("ErrorEquals")
+                        .and_then(Json::as_array)
+                        .map(|a| a.iter().filter_map(Json::as_str).collect())
+                        .unwrap_or_default();
+                    edge(
+                        next,
+                        Some(format!("catch {}", errors.join(", "))),
+                        true,
+                        &mut g,
+                    );
                 }
             }
         }
         if let Some(branches) = state.get("Branches").and_then(Json::as_array) {
             for (i, b) in branches.iter().enumerate() {
                 let sub_scope = format!("{id}_b{i}_");
-                g.clusters.push((format!("{id}_b{i}"), format!("{name} branch {i}"), build(b, &sub_scope)));
+                g.clusters.push((
+                    format!("{id}_b{i}"),
+                    format!("{name} branch {i}"),
+                    build(b, &sub_scope),
+                ));
             }
         }
         if let Some(p) = state.get("ItemProcessor").or_else(|| state.get("Iterator")) {
             let sub_scope = format!("{id}_items_");
-            g.clusters.push((format!("{id}_items"), format!("{name} items"), build(p, &sub_scope)));
+            g.clusters.push((
+                format!("{id}_items"),
+                format!("{name} items"),
+                build(p, &sub_scope),
+            ));
         }
     }
     g
@@ -165,7 +188,13 @@ fn mermaid(g: &Graph, out: &mut String, depth: usize) {
         let arrow = if e.error_path { "-.->" } else { "-->" };
         match &e.label {
             Some(l) => {
-                let _ = writeln!(out, "{pad}{} {arrow}|\"{}\"| {}", e.from, mermaid_label(l), e.to);
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {arrow}|\"{}\"| {}",
+                    e.from,
+                    mermaid_label(l),
+                    e.to
+                );
             }
             None => {
                 let _ = writeln!(out, "{pad}{} {arrow} {}", e.from, e.to);
@@ -177,7 +206,10 @@ fn mermaid(g: &Graph, out: &mut String, depth: usize) {
         let _ = writeln!(out, "{pad}    {id}__start((start)) --> {}", sub.start);
         mermaid(sub, out, depth + 1);
         let _ = writeln!(out, "{pad}end");
-        let parent = id.rsplit_once("_b").map(|(p, _)| p).unwrap_or(id.trim_end_matches("_items"));
+        let parent = id
+            .rsplit_once("_b")
+            .map(|(p, _)| p)
+            .unwrap_or(id.trim_end_matches("_items"));
         let _ = writeln!(out, "{pad}{parent} -.- {id}");
     }
 }
@@ -195,16 +227,36 @@ fn dot(g: &Graph, out: &mut String, depth: usize) {
             "Fail" => ", color=red",
             _ => "",
         };
-        let _ = writeln!(out, "{pad}{id} [label=\"{}\\n({ty})\"{shape}];", dot_label(name));
+        let _ = writeln!(
+            out,
+            "{pad}{id} [label=\"{}\\n({ty})\"{shape}];",
+            dot_label(name)
+        );
     }
     for e in &g.edges {
-        let style = if e.error_path { ", style=dashed, color=red" } else { "" };
-        let label = e.label.as_deref().map(|l| format!("label=\"{}\"", dot_label(l))).unwrap_or_default();
+        let style = if e.error_path {
+            ", style=dashed, color=red"
+        } else {
+            ""
+        };
+        let label = e
+            .label
+            .as_deref()
+            .map(|l| format!("label=\"{}\"", dot_label(l)))
+            .unwrap_or_default();
         let _ = writeln!(out, "{pad}{} -> {} [{label}{style}];", e.from, e.to);
     }
     for (id, label, sub) in &g.clusters {
-        let _ = writeln!(out, "{pad}subgraph cluster_{id} {{\n{pad}    label=\"{}\";", dot_label(label));
-        let _ = writeln!(out, "{pad}    {id}__start [shape=circle, label=\"start\"];\n{pad}    {id}__start -> {};", sub.start);
+        let _ = writeln!(
+            out,
+            "{pad}subgraph cluster_{id} {{\n{pad}    label=\"{}\";",
+            dot_label(label)
+        );
+        let _ = writeln!(
+            out,
+            "{pad}    {id}__start [shape=circle, label=\"start\"];\n{pad}    {id}__start -> {};",
+            sub.start
+        );
         dot(sub, out, depth + 1);
         let _ = writeln!(out, "{pad}}}");
     }
@@ -230,7 +282,10 @@ mod tests {
     #[test]
     fn mermaid_has_every_state_edge_and_branch() {
         let m = render(&def(), GraphFormat::Mermaid);
-        assert!(m.starts_with("flowchart TD\n    __start((start)) --> Decide\n"), "{m}");
+        assert!(
+            m.starts_with("flowchart TD\n    __start((start)) --> Decide\n"),
+            "{m}"
+        );
         assert!(m.contains("Decide -->|\"rule 0\"| Fan"), "{m}");
         assert!(m.contains("Decide -->|\"default\"| Done"), "{m}");
         assert!(m.contains("Fan -.->|\"catch States.ALL\"| Oops"), "{m}");
@@ -243,9 +298,15 @@ mod tests {
     fn dot_is_a_digraph_with_clusters() {
         let d = render(&def(), GraphFormat::Dot);
         assert!(d.starts_with("digraph StateMachine {"), "{d}");
-        assert!(d.contains("Decide [label=\"Decide\\n(Choice)\", shape=diamond];"), "{d}");
+        assert!(
+            d.contains("Decide [label=\"Decide\\n(Choice)\", shape=diamond];"),
+            "{d}"
+        );
         assert!(d.contains("subgraph cluster_Fan_b0 {"), "{d}");
-        assert!(d.contains("Fan -> Oops [label=\"catch States.ALL\", style=dashed, color=red];"), "{d}");
+        assert!(
+            d.contains("Fan -> Oops [label=\"catch States.ALL\", style=dashed, color=red];"),
+            "{d}"
+        );
         assert!(d.trim_end().ends_with('}'));
     }
 }

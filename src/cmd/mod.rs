@@ -12,7 +12,8 @@ use soar_asl::definition::{Format, load};
 
 /// Reads a definition file (JSON or YAML by extension) and applies `Name=Value` substitutions.
 pub fn read_definition(path: &Path, subs: &[String]) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let substitutions = parse_substitutions(subs)?;
     let format = Format::from_file_name(&path.to_string_lossy());
     load::load(&text, format, &substitutions).with_context(|| format!("{}", path.display()))

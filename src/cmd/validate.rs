@@ -28,7 +28,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
         };
         let diagnostics = validate(&json);
-        let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         for d in &diagnostics {
             println!("{}: {d}", file.display());
         }

@@ -26,7 +26,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `location`.
-    pub fn error(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -36,7 +40,11 @@ impl Diagnostic {
     }
 
     /// A warning at `location`.
-    pub fn warning(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             code,
@@ -52,7 +60,11 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{level}[{}] at {}: {}", self.code, self.location, self.message)
+        write!(
+            f,
+            "{level}[{}] at {}: {}",
+            self.code, self.location, self.message
+        )
     }
 }
 

@@ -131,7 +131,10 @@ mod tests {
         assert!(!StatesError::bare(names::RUNTIME).is_matched_by(&["States.ALL"]));
         assert!(!StatesError::bare(names::RUNTIME).is_matched_by(&["States.Runtime"]));
         assert!(!StatesError::bare(names::DATA_LIMIT_EXCEEDED).is_matched_by(&["States.ALL"]));
-        assert!(StatesError::bare(names::DATA_LIMIT_EXCEEDED).is_matched_by(&["States.DataLimitExceeded"]));
+        assert!(
+            StatesError::bare(names::DATA_LIMIT_EXCEEDED)
+                .is_matched_by(&["States.DataLimitExceeded"])
+        );
     }
 
     #[test]

@@ -145,10 +145,16 @@ impl HistoryEvent {
     /// This event as AWS's GetExecutionHistory returns it.
     pub fn to_value(&self) -> Value {
         let mut m = Map::default();
-        m.insert("timestamp".into(), Value::string(crate::exec::time::format_timestamp(self.timestamp)));
+        m.insert(
+            "timestamp".into(),
+            Value::string(crate::exec::time::format_timestamp(self.timestamp)),
+        );
         m.insert("type".into(), Value::string(self.event_type));
         m.insert("id".into(), Value::int(self.id as i64));
-        m.insert("previousEventId".into(), Value::int(self.previous_event_id as i64));
+        m.insert(
+            "previousEventId".into(),
+            Value::int(self.previous_event_id as i64),
+        );
         let mut d = Map::default();
         let key: &str = match &self.details {
             Details::None => return Value::from_map(m),
@@ -196,7 +202,10 @@ impl HistoryEvent {
                 d.insert("output".into(), json_text(output));
                 d.insert("outputDetails".into(), payload_details(false));
                 if let Some(vars) = assigned.as_ref().and_then(Value::as_object) {
-                    let texts: Map = vars.iter().map(|(k, v)| (k.clone(), json_text(v))).collect();
+                    let texts: Map = vars
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json_text(v)))
+                        .collect();
                     d.insert("assignedVariables".into(), Value::from_map(texts));
                     d.insert("assignedVariablesDetails".into(), payload_details(false));
                 }

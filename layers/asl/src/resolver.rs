@@ -53,7 +53,10 @@ pub fn unknown_task(call: &TaskCall<'_>) -> StatesError {
     };
     StatesError::new(
         "States.TaskFailed",
-        format!("no task handler for {what} (Task state '{}'); provide one or mock it", call.state),
+        format!(
+            "no task handler for {what} (Task state '{}'); provide one or mock it",
+            call.state
+        ),
     )
 }
 
@@ -74,9 +77,18 @@ mod tests {
 
     #[test]
     fn function_names_from_arns() {
-        assert_eq!(lambda_function_name("arn:aws:lambda:eu-west-1:111122223333:function:enrich"), "enrich");
-        assert_eq!(lambda_function_name("arn:aws:lambda:eu-west-1:111122223333:function:enrich:live"), "enrich");
-        assert_eq!(lambda_function_name("111122223333:function:enrich"), "enrich");
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:eu-west-1:111122223333:function:enrich"),
+            "enrich"
+        );
+        assert_eq!(
+            lambda_function_name("arn:aws:lambda:eu-west-1:111122223333:function:enrich:live"),
+            "enrich"
+        );
+        assert_eq!(
+            lambda_function_name("111122223333:function:enrich"),
+            "enrich"
+        );
         assert_eq!(lambda_function_name("enrich:3"), "enrich");
         assert_eq!(lambda_function_name("enrich"), "enrich");
     }

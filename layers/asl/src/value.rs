@@ -222,7 +222,8 @@ impl Value {
             Value::Number(n) => number_len(n),
             Value::String(s) => escaped_len(s),
             Value::Array(a) => *a.size.get_or_init(|| {
-                2 + a.items.iter().map(Value::json_size).sum::<usize>() + a.items.len().saturating_sub(1)
+                2 + a.items.iter().map(Value::json_size).sum::<usize>()
+                    + a.items.len().saturating_sub(1)
             }),
             Value::Object(o) => *o.size.get_or_init(|| {
                 2 + o
@@ -242,9 +243,14 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => serde_json::Value::Number(n.clone()),
             Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Array(a) => serde_json::Value::Array(a.items.iter().map(Value::to_json).collect()),
+            Value::Array(a) => {
+                serde_json::Value::Array(a.items.iter().map(Value::to_json).collect())
+            }
             Value::Object(o) => serde_json::Value::Object(
-                o.map.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect(),
+                o.map
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
             ),
         }
     }
@@ -264,7 +270,10 @@ fn number_len(n: &Number) -> usize {
     if let Some(u) = n.as_u64() {
         u.checked_ilog10().map_or(1, |d| d as usize + 1)
     } else if let Some(i) = n.as_i64() {
-        1 + i.unsigned_abs().checked_ilog10().map_or(1, |d| d as usize + 1)
+        1 + i
+            .unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |d| d as usize + 1)
     } else {
         n.to_string().len()
     }
@@ -328,9 +337,11 @@ impl From<&serde_json::Value> for Value {
             serde_json::Value::Number(n) => Value::Number(n.clone()),
             serde_json::Value::String(s) => Value::String(s.as_str().into()),
             serde_json::Value::Array(a) => Value::from_vec(a.iter().map(Value::from).collect()),
-            serde_json::Value::Object(o) => {
-                Value::from_map(o.iter().map(|(k, v)| (Str::from(k.as_str()), Value::from(v))).collect())
-            }
+            serde_json::Value::Object(o) => Value::from_map(
+                o.iter()
+                    .map(|(k, v)| (Str::from(k.as_str()), Value::from(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -473,7 +484,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::from_vec(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::with_capacity_and_hasher(access.size_hint().unwrap_or(0), Default::default());
+        let mut map =
+            Map::with_capacity_and_hasher(access.size_hint().unwrap_or(0), Default::default());
         while let Some(key) = access.next_key::<String>()? {
             let value = access.next_value()?;
             map.insert(key.into(), value);
@@ -512,7 +524,9 @@ mod tests {
     fn size_cache_is_reset_on_mutation() {
         let mut v = Value::from_json_str(r#"{"a":{"b":1}}"#).unwrap();
         assert_eq!(v.json_size(), 13);
-        v.as_object_mut().unwrap().insert("c".into(), Value::int(22));
+        v.as_object_mut()
+            .unwrap()
+            .insert("c".into(), Value::int(22));
         assert_eq!(v.json_size(), v.to_json_string().len());
     }
 

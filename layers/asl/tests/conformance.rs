@@ -17,7 +17,8 @@ fn cases_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(dir));
     }
     // layers/asl → project root → its sibling `shared/`.
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/aws-recorded");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/aws-recorded");
     dir.is_dir().then_some(dir)
 }
 
@@ -36,12 +37,18 @@ fn canon(v: &serde_json::Value) -> String {
 }
 
 async fn run_case(case: &serde_json::Value) -> Result<(), String> {
-    let machine = StateMachine::from_json(case["definition"].clone()).map_err(|e| format!("rejected: {e}"))?;
+    let machine = StateMachine::from_json(case["definition"].clone())
+        .map_err(|e| format!("rejected: {e}"))?;
     let input = Value::from(case.get("input").cloned().unwrap_or(serde_json::json!({})));
     let engine = Engine::new(Arc::new(NoTasks));
-    let execution = engine.execute(&machine, input, ExecutionOptions::default()).await;
+    let execution = engine
+        .execute(&machine, input, ExecutionOptions::default())
+        .await;
     let expected = &case["expected"];
-    let normalised = case.get("normalised").and_then(|n| n.as_bool()).unwrap_or(false);
+    let normalised = case
+        .get("normalised")
+        .and_then(|n| n.as_bool())
+        .unwrap_or(false);
     let status = execution.status.as_str();
     if status != expected["status"] {
         return Err(format!(
@@ -55,16 +62,29 @@ async fn run_case(case: &serde_json::Value) -> Result<(), String> {
         }
         let got = execution.output.map(|o| o.to_json()).unwrap_or_default();
         if canon(&got) != canon(&expected["output"]) {
-            return Err(format!("output {} != {}", canon(&got), canon(&expected["output"])));
+            return Err(format!(
+                "output {} != {}",
+                canon(&got),
+                canon(&expected["output"])
+            ));
         }
     } else {
-        let error = execution.error.unwrap_or_else(|| soar_asl::StatesError::bare(""));
-        let got_error = if error.error.is_empty() { serde_json::Value::Null } else { error.error.clone().into() };
+        let error = execution
+            .error
+            .unwrap_or_else(|| soar_asl::StatesError::bare(""));
+        let got_error = if error.error.is_empty() {
+            serde_json::Value::Null
+        } else {
+            error.error.clone().into()
+        };
         if !expected["error"].is_null() && got_error != expected["error"] {
             return Err(format!("error {got_error} != {}", expected["error"]));
         }
         if !normalised && !expected["cause"].is_null() {
-            let got_cause = error.cause.clone().map_or(serde_json::Value::Null, Into::into);
+            let got_cause = error
+                .cause
+                .clone()
+                .map_or(serde_json::Value::Null, Into::into);
             if got_cause != expected["cause"] {
                 return Err(format!("cause {got_cause} != {}", expected["cause"]));
             }
@@ -89,19 +109,26 @@ fn known_failures() -> BTreeMap<String, String> {
 async fn aws_recorded_executions_match() {
     let Some(dir) = cases_dir() else {
         if std::env::var_os("CI").is_some() {
-            panic!("the AWS-recorded conformance cases are missing: set SOAR_CONFORMANCE_DIR or check out shared/ beside the project");
+            panic!(
+                "the AWS-recorded conformance cases are missing: set SOAR_CONFORMANCE_DIR or check out shared/ beside the project"
+            );
         }
         eprintln!("skipping: shared/conformance/aws-recorded not found beside the project");
         return;
     };
     let known = known_failures();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("read cases").filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("read cases")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
     files.retain(|p| p.extension().is_some_and(|x| x == "json"));
     files.sort();
     assert!(!files.is_empty(), "no cases in {}", dir.display());
     let (mut passed, mut unexpected, mut fixed) = (0, Vec::new(), Vec::new());
     for path in &files {
-        let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let outcome = tokio::spawn({
             let case = case.clone();
@@ -121,6 +148,15 @@ async fn aws_recorded_executions_match() {
         files.len(),
         known.len()
     );
-    assert!(unexpected.is_empty(), "{} cases differ from AWS:\n{}", unexpected.len(), unexpected.join("\n"));
-    assert!(fixed.is_empty(), "these cases now pass; remove them from conformance-known-failures.txt:\n{}", fixed.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "{} cases differ from AWS:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+    assert!(
+        fixed.is_empty(),
+        "these cases now pass; remove them from conformance-known-failures.txt:\n{}",
+        fixed.join("\n")
+    );
 }

@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use soar_asl::exec::{MockConfig, WorkflowType};
-use soar_asl::resolver::{BoxFuture, TaskCall, TaskResolver, Target};
-use soar_asl::{Engine, Execution, ExecutionOptions, StateMachine, StatesError, Status, Value, json};
+use soar_asl::resolver::{BoxFuture, Target, TaskCall, TaskResolver};
+use soar_asl::{
+    Engine, Execution, ExecutionOptions, StateMachine, StatesError, Status, Value, json,
+};
 
 type Handler = Box<dyn Fn(Value, u32) -> Result<Value, StatesError> + Send + Sync>;
 
@@ -21,7 +23,11 @@ struct Tasks {
 }
 
 impl Tasks {
-    fn on(mut self, name: &str, f: impl Fn(Value, u32) -> Result<Value, StatesError> + Send + Sync + 'static) -> Tasks {
+    fn on(
+        mut self,
+        name: &str,
+        f: impl Fn(Value, u32) -> Result<Value, StatesError> + Send + Sync + 'static,
+    ) -> Tasks {
         self.handlers.insert(name.to_string(), Box::new(f));
         self
     }
@@ -58,7 +64,12 @@ fn machine(def: serde_json::Value) -> StateMachine {
     StateMachine::from_json(def).unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn run_with(tasks: Arc<Tasks>, def: serde_json::Value, input: Value, options: ExecutionOptions) -> Execution {
+async fn run_with(
+    tasks: Arc<Tasks>,
+    def: serde_json::Value,
+    input: Value,
+    options: ExecutionOptions,
+) -> Execution {
     let engine = Engine::new(tasks);
     engine.execute(&machine(def), input, options).await
 }
@@ -73,7 +84,8 @@ fn lambda(name: &str) -> String {
 
 #[tokio::test(start_paused = true)]
 async fn task_result_goes_through_result_selector_result_path_and_output_path() {
-    let tasks = Arc::new(Tasks::default().on("enrich", |input, _| Ok(json!({"seen": input, "score": 7}))));
+    let tasks =
+        Arc::new(Tasks::default().on("enrich", |input, _| Ok(json!({"seen": input, "score": 7}))));
     let def = serde_json::json!({
         "StartAt": "Enrich",
         "States": {"Enrich": {
@@ -106,14 +118,25 @@ async fn lambda_invoke_wraps_the_result_in_aws_envelope() {
     assert_eq!(out.get("Payload"), Some(&json!({"got": {"x": 1}})));
     assert_eq!(out.get("StatusCode"), Some(&json!(200)));
     assert_eq!(out.get("ExecutedVersion"), Some(&json!("$LATEST")));
-    assert!(out.get("SdkResponseMetadata").and_then(|m| m.get("RequestId")).is_some());
+    assert!(
+        out.get("SdkResponseMetadata")
+            .and_then(|m| m.get("RequestId"))
+            .is_some()
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn retry_backs_off_and_then_succeeds() {
     // "IntervalSeconds ... BackoffRate: the multiplier by which the retry interval increases".
     let tasks = Arc::new(Tasks::default().on("flaky", |_, n| {
-        if n < 3 { Err(StatesError::new("Lambda.TooManyRequestsException", "slow down")) } else { Ok(json!("ok")) }
+        if n < 3 {
+            Err(StatesError::new(
+                "Lambda.TooManyRequestsException",
+                "slow down",
+            ))
+        } else {
+            Ok(json!("ok"))
+        }
     }));
     let def = serde_json::json!({
         "StartAt": "Call",
@@ -159,7 +182,9 @@ async fn max_attempts_zero_never_retries_and_max_delay_caps_backoff() {
 
 #[tokio::test(start_paused = true)]
 async fn catch_passes_error_output_through_result_path() {
-    let tasks = Arc::new(Tasks::default().on("remediate", |_, _| Err(StatesError::new("AccessDenied", "no role"))));
+    let tasks = Arc::new(Tasks::default().on("remediate", |_, _| {
+        Err(StatesError::new("AccessDenied", "no role"))
+    }));
     let def = serde_json::json!({
         "StartAt": "Remediate",
         "States": {
@@ -169,7 +194,10 @@ async fn catch_passes_error_output_through_result_path() {
         }
     });
     let exec = run(tasks, def, json!({"finding": "f"})).await;
-    assert_eq!(exec.output.unwrap(), json!({"finding": "f", "error": {"Error": "AccessDenied", "Cause": "no role"}}));
+    assert_eq!(
+        exec.output.unwrap(),
+        json!({"finding": "f", "error": {"Error": "AccessDenied", "Cause": "no role"}})
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -187,9 +215,12 @@ async fn states_runtime_is_never_caught_but_task_failed_is() {
     assert_eq!(exec.status, Status::Failed);
     let e = exec.error.unwrap();
     assert_eq!(e.error, "States.Runtime");
-    assert!(e.cause.unwrap().starts_with("An error occurred while executing the state 'Call' (entered at the event id #2)."));
+    assert!(e.cause.unwrap().starts_with(
+        "An error occurred while executing the state 'Call' (entered at the event id #2)."
+    ));
 
-    let tasks = Arc::new(Tasks::default().on("x", |_, _| Err(StatesError::new("Custom.Error", "c"))));
+    let tasks =
+        Arc::new(Tasks::default().on("x", |_, _| Err(StatesError::new("Custom.Error", "c"))));
     let def = serde_json::json!({
         "StartAt": "Call",
         "States": {
@@ -219,13 +250,21 @@ async fn task_timeout_raises_states_timeout() {
             "Done": {"Type": "Pass", "End": true}}
     });
     let engine = Engine::new(Arc::new(Slow));
-    let exec = engine.execute(&machine(def), json!({}), ExecutionOptions::default()).await;
-    assert_eq!(exec.output.unwrap(), json!({"err": {"Error": "States.Timeout"}}));
+    let exec = engine
+        .execute(&machine(def), json!({}), ExecutionOptions::default())
+        .await;
+    assert_eq!(
+        exec.output.unwrap(),
+        json!({"err": {"Error": "States.Timeout"}})
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn wait_for_task_token_completes_on_send_task_success() {
-    let tasks = Arc::new(Tasks::default().on("arn:aws:states:::sqs:sendMessage.waitForTaskToken", |input, _| Ok(input)));
+    let tasks = Arc::new(Tasks::default().on(
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        |input, _| Ok(input),
+    ));
     let def = serde_json::json!({
         "StartAt": "Ask",
         "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -235,25 +274,41 @@ async fn wait_for_task_token_completes_on_send_task_success() {
     let m = machine(def);
     let run = tokio::spawn({
         let engine = engine.clone();
-        async move { engine.execute(&m, json!({}), ExecutionOptions::default()).await }
+        async move {
+            engine
+                .execute(&m, json!({}), ExecutionOptions::default())
+                .await
+        }
     });
     let token = loop {
         if let Some(t) = tasks.tokens.lock().unwrap().first().cloned() {
             break t;
         }
-        assert!(!run.is_finished(), "the execution ended before issuing a token: {:?}", run.await.unwrap().error);
+        assert!(
+            !run.is_finished(),
+            "the execution ended before issuing a token: {:?}",
+            run.await.unwrap().error
+        );
         tokio::task::yield_now().await;
     };
     engine.send_task_heartbeat(&token).unwrap();
-    engine.send_task_success(&token, json!({"approved": true})).unwrap();
+    engine
+        .send_task_success(&token, json!({"approved": true}))
+        .unwrap();
     let exec = run.await.unwrap();
     assert_eq!(exec.output.unwrap(), json!({"approved": true}));
-    assert!(engine.send_task_success(&token, json!({})).is_err(), "a completed token is gone");
+    assert!(
+        engine.send_task_success(&token, json!({})).is_err(),
+        "a completed token is gone"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn heartbeat_timeout_when_no_heartbeat_arrives() {
-    let tasks = Arc::new(Tasks::default().on("arn:aws:states:::sqs:sendMessage.waitForTaskToken", |input, _| Ok(input)));
+    let tasks = Arc::new(Tasks::default().on(
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        |input, _| Ok(input),
+    ));
     let def = serde_json::json!({
         "StartAt": "Ask",
         "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -275,8 +330,13 @@ async fn start_execution_sync_runs_the_child_on_the_same_engine() {
             "OutputPath": "$.Output", "End": true}}
     }));
     let engine = Engine::new(Arc::new(Tasks::default()));
-    engine.register("arn:aws:states:us-east-1:123456789012:stateMachine:Child", child);
-    let exec = engine.execute(&parent, json!({"v": 21}), ExecutionOptions::default()).await;
+    engine.register(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:Child",
+        child,
+    );
+    let exec = engine
+        .execute(&parent, json!({"v": 21}), ExecutionOptions::default())
+        .await;
     assert_eq!(exec.output.unwrap(), json!({"v": 42}));
 }
 
@@ -387,8 +447,16 @@ async fn wait_uses_the_virtual_clock() {
     let exec = run(Arc::new(Tasks::default()), def, json!({"s": 3600})).await;
     assert_eq!(started.elapsed().as_secs(), 3600);
     let out = exec.output.unwrap();
-    let entered = out.get("entered").and_then(Value::as_str).unwrap().to_string();
-    let start = out.get("start").and_then(Value::as_str).unwrap().to_string();
+    let entered = out
+        .get("entered")
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
+    let start = out
+        .get("start")
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
     assert_ne!(entered, start, "EnteredTime is an hour after StartTime");
 }
 
@@ -416,7 +484,13 @@ async fn map_runs_items_with_context_and_max_concurrency() {
             "End": true}}
     });
     let engine = Engine::new(Arc::new(Counting(in_flight, peak.clone())));
-    let exec = engine.execute(&machine(def), json!({"items": ["a", "b", "c", "d", "e"]}), ExecutionOptions::default()).await;
+    let exec = engine
+        .execute(
+            &machine(def),
+            json!({"items": ["a", "b", "c", "d", "e"]}),
+            ExecutionOptions::default(),
+        )
+        .await;
     assert_eq!(peak.load(Ordering::SeqCst), 2);
     assert_eq!(
         exec.output.unwrap(),
@@ -427,7 +501,11 @@ async fn map_runs_items_with_context_and_max_concurrency() {
 #[tokio::test(start_paused = true)]
 async fn map_tolerated_failures() {
     let tasks = Arc::new(Tasks::default().on("w", |input, _| {
-        if input == json!(2) { Err(StatesError::new("Bad", "item 2")) } else { Ok(input) }
+        if input == json!(2) {
+            Err(StatesError::new("Bad", "item 2"))
+        } else {
+            Ok(input)
+        }
     }));
     let def = |count: u32| {
         serde_json::json!({
@@ -438,14 +516,18 @@ async fn map_tolerated_failures() {
         })
     };
     let exec = run(tasks.clone(), def(1), json!([1, 2, 3])).await;
-    assert_eq!(exec.output.unwrap(), json!([1, {"Error": "Bad", "Cause": "item 2"}, 3]));
+    assert_eq!(
+        exec.output.unwrap(),
+        json!([1, {"Error": "Bad", "Cause": "item 2"}, 3])
+    );
     let exec = run(tasks, def(0), json!([1, 2, 3])).await;
     assert_eq!(exec.error.unwrap().error, "Bad");
 }
 
 #[tokio::test(start_paused = true)]
 async fn payload_over_256_kib_is_data_limit_exceeded_and_not_caught_by_states_all() {
-    let tasks = Arc::new(Tasks::default().on("big", |_, _| Ok(Value::string("x".repeat(300 * 1024)))));
+    let tasks =
+        Arc::new(Tasks::default().on("big", |_, _| Ok(Value::string("x".repeat(300 * 1024)))));
     let def = serde_json::json!({
         "StartAt": "Call", "States": {
             "Call": {"Type": "Task", "Resource": lambda("big"),
@@ -477,13 +559,23 @@ async fn variables_are_assigned_after_the_state_and_scoped_in_map() {
             "Read": {"Type": "Pass", "Parameters": {"x.$": "$x", "seen.$": "$seen", "inner.$": "$.inner"}, "End": true}
         }
     });
-    let exec = run(Arc::new(Tasks::default()), def, json!({"v": "hello", "items": [1, 2]})).await;
-    assert_eq!(exec.output.unwrap(), json!({"x": 1, "seen": "hello", "inner": [{"outer": 1}, {"outer": 1}]}));
+    let exec = run(
+        Arc::new(Tasks::default()),
+        def,
+        json!({"v": "hello", "items": [1, 2]}),
+    )
+    .await;
+    assert_eq!(
+        exec.output.unwrap(),
+        json!({"x": 1, "seen": "hello", "inner": [{"outer": 1}, {"outer": 1}]})
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn jsonata_task_arguments_output_and_assign() {
-    let tasks = Arc::new(Tasks::default().on("score", |input, _| Ok(json!({"score": input.get("sev").and_then(Value::as_i64).unwrap() * 10}))));
+    let tasks = Arc::new(Tasks::default().on("score", |input, _| {
+        Ok(json!({"score": input.get("sev").and_then(Value::as_i64).unwrap() * 10}))
+    }));
     let def = serde_json::json!({
         "QueryLanguage": "JSONata",
         "StartAt": "Score",

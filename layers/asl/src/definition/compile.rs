@@ -7,27 +7,43 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::model::*;
+use crate::Value;
 use crate::choice::Condition;
 use crate::diagnostic::{Diagnostic, pointer};
+use crate::jsonata;
 use crate::path::Path;
 use crate::payload::Template;
-use crate::Value;
-use crate::jsonata;
 
 const COMPILE: &str = "SCHEMA_VALIDATION_FAILED";
 
 /// Compiles a machine (top level, branch or item processor) found at JSON Pointer `at`.
-pub(crate) fn machine(def: &Json, at: &str, inherited: QueryLanguage, errs: &mut Vec<Diagnostic>) -> Machine {
+pub(crate) fn machine(
+    def: &Json,
+    at: &str,
+    inherited: QueryLanguage,
+    errs: &mut Vec<Diagnostic>,
+) -> Machine {
     let language = match def.get("QueryLanguage").and_then(Json::as_str) {
         Some("JSONata") => QueryLanguage::Jsonata,
         Some(_) => QueryLanguage::JsonPath,
         None => inherited,
     };
     let empty = serde_json::Map::new();
-    let states_json = def.get("States").and_then(Json::as_object).unwrap_or(&empty);
-    let index: HashMap<&str, usize> = states_json.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let states_json = def
+        .get("States")
+        .and_then(Json::as_object)
+        .unwrap_or(&empty);
+    let index: HashMap<&str, usize> = states_json
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let states_at = pointer(at, "States");
-    let start = match def.get("StartAt").and_then(Json::as_str).and_then(|s| index.get(s)) {
+    let start = match def
+        .get("StartAt")
+        .and_then(Json::as_str)
+        .and_then(|s| index.get(s))
+    {
         Some(&i) => i,
         None => {
             errs.push(Diagnostic::error(
@@ -120,7 +136,11 @@ impl<'a> Compiler<'a> {
         let io = match language {
             QueryLanguage::JsonPath => {
                 // Map's legacy `Parameters` is its ItemSelector, not a state-level Parameters.
-                let parameters = if ty == "Map" { None } else { self.template("Parameters") };
+                let parameters = if ty == "Map" {
+                    None
+                } else {
+                    self.template("Parameters")
+                };
                 Io::JsonPath {
                     input_path: self.opt_path("InputPath"),
                     parameters,
@@ -156,7 +176,11 @@ impl<'a> Compiler<'a> {
     }
 
     fn err(&mut self, field: &str, message: impl Into<String>) {
-        self.errs.push(Diagnostic::error(COMPILE, pointer(&self.at, field), message));
+        self.errs.push(Diagnostic::error(
+            COMPILE,
+            pointer(&self.at, field),
+            message,
+        ));
     }
 
     fn target(&mut self, name: &str, field: &str) -> Option<usize> {
@@ -208,19 +232,31 @@ impl<'a> Compiler<'a> {
         match Template::compile(json) {
             Ok(t) => Some(t),
             Err(e) => {
-                self.errs
-                    .push(Diagnostic::error(COMPILE, format!("{}{}", pointer(&self.at, field), e.pointer), e.message));
+                self.errs.push(Diagnostic::error(
+                    COMPILE,
+                    format!("{}{}", pointer(&self.at, field), e.pointer),
+                    e.message,
+                ));
                 None
             }
         }
     }
 
-    fn jsonata_at(&mut self, json: &Json, location: String, field_name: &str) -> Option<jsonata::Template> {
+    fn jsonata_at(
+        &mut self,
+        json: &Json,
+        location: String,
+        field_name: &str,
+    ) -> Option<jsonata::Template> {
         self.note_context(&json.to_string());
         match jsonata::Template::compile(json, field_name) {
             Ok(t) => Some(t),
             Err(e) => {
-                self.errs.push(Diagnostic::error("INVALID_JSONATA", location, e.to_string()));
+                self.errs.push(Diagnostic::error(
+                    "INVALID_JSONATA",
+                    location,
+                    e.to_string(),
+                ));
                 None
             }
         }
@@ -231,7 +267,12 @@ impl<'a> Compiler<'a> {
         self.jsonata_at(json, pointer(&self.at, field), field)
     }
 
-    fn assign(&mut self, json: Option<&Json>, location: &str, language: QueryLanguage) -> Option<Assign> {
+    fn assign(
+        &mut self,
+        json: Option<&Json>,
+        location: &str,
+        language: QueryLanguage,
+    ) -> Option<Assign> {
         let json = json?;
         match language {
             QueryLanguage::JsonPath => {
@@ -239,8 +280,11 @@ impl<'a> Compiler<'a> {
                 match Template::compile(json) {
                     Ok(t) => Some(Assign::JsonPath(t)),
                     Err(e) => {
-                        self.errs
-                            .push(Diagnostic::error(COMPILE, format!("{}{}", pointer(&self.at, location), e.pointer), e.message));
+                        self.errs.push(Diagnostic::error(
+                            COMPILE,
+                            format!("{}{}", pointer(&self.at, location), e.pointer),
+                            e.message,
+                        ));
                         None
                     }
                 }
@@ -253,7 +297,12 @@ impl<'a> Compiler<'a> {
 
     /// A field that is a literal or, in JSONPath, read from its `...Path` twin; in JSONata, a literal or an
     /// expression.
-    fn dynamic(&mut self, field: &str, path_field: &str, language: QueryLanguage) -> Option<Dynamic> {
+    fn dynamic(
+        &mut self,
+        field: &str,
+        path_field: &str,
+        language: QueryLanguage,
+    ) -> Option<Dynamic> {
         if let Some(Json::String(p)) = self.json.get(path_field) {
             if crate::intrinsics::Intrinsic::looks_like_call(p) {
                 self.note_context(p);
@@ -269,7 +318,9 @@ impl<'a> Compiler<'a> {
         }
         let json = self.json.get(field)?;
         if language == QueryLanguage::Jsonata && jsonata::is_expression_value(json) {
-            return self.jsonata_at(json, pointer(&self.at, field), field).map(Dynamic::Jsonata);
+            return self
+                .jsonata_at(json, pointer(&self.at, field), field)
+                .map(Dynamic::Jsonata);
         }
         Some(Dynamic::Literal(Value::from(json)))
     }
@@ -279,7 +330,12 @@ impl<'a> Compiler<'a> {
             Some(d) => self.target(d, "Default"),
             None => None,
         };
-        let rules_json = self.json.get("Choices").and_then(Json::as_array).cloned().unwrap_or_default();
+        let rules_json = self
+            .json
+            .get("Choices")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
         let mut rules = Vec::with_capacity(rules_json.len());
         for (i, rule) in rules_json.iter().enumerate() {
             let at = pointer(&pointer(&self.at, "Choices"), i);
@@ -296,7 +352,11 @@ impl<'a> Compiler<'a> {
                     }
                 },
                 None => {
-                    self.errs.push(Diagnostic::error(COMPILE, pointer(&at, "Next"), "a Choice rule needs Next"));
+                    self.errs.push(Diagnostic::error(
+                        COMPILE,
+                        pointer(&at, "Next"),
+                        "a Choice rule needs Next",
+                    ));
                     continue;
                 }
             };
@@ -310,7 +370,11 @@ impl<'a> Compiler<'a> {
                 match Condition::compile(rule) {
                     Ok(c) => ChoiceTest::JsonPath(c),
                     Err(e) => {
-                        self.errs.push(Diagnostic::error(COMPILE, format!("{at}{}", e.pointer), e.message));
+                        self.errs.push(Diagnostic::error(
+                            COMPILE,
+                            format!("{at}{}", e.pointer),
+                            e.message,
+                        ));
                         continue;
                     }
                 }
@@ -342,7 +406,10 @@ impl<'a> Compiler<'a> {
             }
             Wait::Timestamp(d)
         } else {
-            self.err("Seconds", "a Wait state needs one of Seconds, SecondsPath, Timestamp, TimestampPath");
+            self.err(
+                "Seconds",
+                "a Wait state needs one of Seconds, SecondsPath, Timestamp, TimestampPath",
+            );
             Wait::Seconds(Dynamic::Literal(Value::int(0)))
         }
     }
@@ -354,8 +421,15 @@ impl<'a> Compiler<'a> {
         list.iter()
             .map(|r| Retrier {
                 error_equals: strings(r.get("ErrorEquals")),
-                interval_seconds: r.get("IntervalSeconds").and_then(Json::as_f64).unwrap_or(1.0),
-                max_attempts: r.get("MaxAttempts").and_then(Json::as_u64).unwrap_or(3).min(u32::MAX as u64) as u32,
+                interval_seconds: r
+                    .get("IntervalSeconds")
+                    .and_then(Json::as_f64)
+                    .unwrap_or(1.0),
+                max_attempts: r
+                    .get("MaxAttempts")
+                    .and_then(Json::as_u64)
+                    .unwrap_or(3)
+                    .min(u32::MAX as u64) as u32,
                 backoff_rate: r.get("BackoffRate").and_then(Json::as_f64).unwrap_or(2.0),
                 max_delay_seconds: r.get("MaxDelaySeconds").and_then(Json::as_f64),
                 full_jitter: r.get("JitterStrategy").and_then(Json::as_str) == Some("FULL"),
@@ -370,7 +444,11 @@ impl<'a> Compiler<'a> {
         let mut out = Vec::with_capacity(list.len());
         for (i, c) in list.iter().enumerate() {
             let at = pointer(&pointer(&self.at, "Catch"), i);
-            let Some(next) = c.get("Next").and_then(Json::as_str).and_then(|n| self.index.get(n).copied()) else {
+            let Some(next) = c
+                .get("Next")
+                .and_then(Json::as_str)
+                .and_then(|n| self.index.get(n).copied())
+            else {
                 self.errs.push(Diagnostic::error(
                     "MISSING_TRANSITION_TARGET",
                     pointer(&at, "Next"),
@@ -406,7 +484,10 @@ impl<'a> Compiler<'a> {
     fn map(&mut self, language: QueryLanguage) -> MapState {
         let (processor_json, processor_field) = match self.json.get("ItemProcessor") {
             Some(p) => (p.clone(), "ItemProcessor"),
-            None => (self.json.get("Iterator").cloned().unwrap_or(Json::Null), "Iterator"),
+            None => (
+                self.json.get("Iterator").cloned().unwrap_or(Json::Null),
+                "Iterator",
+            ),
         };
         let processor_at = pointer(&self.at, processor_field);
         let processor = Arc::new(machine(&processor_json, &processor_at, language, self.errs));
@@ -415,7 +496,11 @@ impl<'a> Compiler<'a> {
             .and_then(|c| c.get("Mode"))
             .and_then(Json::as_str)
             == Some("DISTRIBUTED");
-        let selector_field = if self.json.get("ItemSelector").is_some() { "ItemSelector" } else { "Parameters" };
+        let selector_field = if self.json.get("ItemSelector").is_some() {
+            "ItemSelector"
+        } else {
+            "Parameters"
+        };
         let (item_selector, item_selector_jsonata) = match language {
             QueryLanguage::JsonPath => (self.template(selector_field), None),
             QueryLanguage::Jsonata => (None, self.jsonata(selector_field)),
@@ -429,7 +514,11 @@ impl<'a> Compiler<'a> {
             None => None,
         };
         let item_reader = self.json.get("ItemReader").cloned().map(|r| {
-            let resource = r.get("Resource").and_then(Json::as_str).unwrap_or("").into();
+            let resource = r
+                .get("Resource")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .into();
             let reader_config = r.get("ReaderConfig").map(Value::from).unwrap_or_default();
             let mut sub = Compiler {
                 at: pointer(&self.at, "ItemReader"),
@@ -438,8 +527,16 @@ impl<'a> Compiler<'a> {
                 errs: self.errs,
                 uses_context: false,
             };
-            let parameters = if language == QueryLanguage::JsonPath { sub.template("Parameters") } else { None };
-            let arguments = if language == QueryLanguage::Jsonata { sub.jsonata("Arguments") } else { None };
+            let parameters = if language == QueryLanguage::JsonPath {
+                sub.template("Parameters")
+            } else {
+                None
+            };
+            let arguments = if language == QueryLanguage::Jsonata {
+                sub.jsonata("Arguments")
+            } else {
+                None
+            };
             ItemReader {
                 resource,
                 reader_config,
@@ -457,7 +554,11 @@ impl<'a> Compiler<'a> {
             };
             ItemBatcher {
                 max_items: sub.dynamic("MaxItemsPerBatch", "MaxItemsPerBatchPath", language),
-                max_bytes: sub.dynamic("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", language),
+                max_bytes: sub.dynamic(
+                    "MaxInputBytesPerBatch",
+                    "MaxInputBytesPerBatchPath",
+                    language,
+                ),
                 batch_input: sub.template("BatchInput"),
             }
         });
@@ -469,7 +570,11 @@ impl<'a> Compiler<'a> {
             item_selector,
             item_selector_jsonata,
             max_concurrency: self.dynamic("MaxConcurrency", "MaxConcurrencyPath", language),
-            tolerated_failure_count: self.dynamic("ToleratedFailureCount", "ToleratedFailureCountPath", language),
+            tolerated_failure_count: self.dynamic(
+                "ToleratedFailureCount",
+                "ToleratedFailureCountPath",
+                language,
+            ),
             tolerated_failure_percentage: self.dynamic(
                 "ToleratedFailurePercentage",
                 "ToleratedFailurePercentagePath",
@@ -483,6 +588,10 @@ impl<'a> Compiler<'a> {
 
 fn strings(v: Option<&Json>) -> Vec<String> {
     v.and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }

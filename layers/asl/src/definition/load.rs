@@ -65,10 +65,8 @@ fn substitute(
     location: &mut String,
 ) -> Result<(), LoadError> {
     match value {
-        serde_json::Value::String(s) => {
-            if s.contains("${") {
-                *s = substitute_str(s, subs, location)?;
-            }
+        serde_json::Value::String(s) if s.contains("${") => {
+            *s = substitute_str(s, subs, location)?;
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
@@ -82,7 +80,11 @@ fn substitute(
             if map.keys().any(|k| k.contains("${")) {
                 let entries = std::mem::take(map);
                 for (k, v) in entries {
-                    let k = if k.contains("${") { substitute_str(&k, subs, location)? } else { k };
+                    let k = if k.contains("${") {
+                        substitute_str(&k, subs, location)?
+                    } else {
+                        k
+                    };
                     map.insert(k, v);
                 }
             }
@@ -98,7 +100,11 @@ fn substitute(
     Ok(())
 }
 
-fn substitute_str(s: &str, subs: &BTreeMap<String, String>, location: &str) -> Result<String, LoadError> {
+fn substitute_str(
+    s: &str,
+    subs: &BTreeMap<String, String>,
+    location: &str,
+) -> Result<String, LoadError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("${") {
@@ -114,7 +120,11 @@ fn substitute_str(s: &str, subs: &BTreeMap<String, String>, location: &str) -> R
             None => {
                 return Err(LoadError::MissingSubstitution {
                     name: name.to_string(),
-                    location: if location.is_empty() { "/".into() } else { location.to_string() },
+                    location: if location.is_empty() {
+                        "/".into()
+                    } else {
+                        location.to_string()
+                    },
                 });
             }
         }
@@ -129,7 +139,10 @@ mod tests {
     use super::*;
 
     fn subs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -145,7 +158,12 @@ mod tests {
     #[test]
     fn substitutions_replace_placeholders_in_values_and_keys() {
         let json = r#"{"States":{"A":{"Resource":"${Fn}","Comment":"x ${A}-${B} y","${K}":1}}}"#;
-        let v = load(json, Format::Json, &subs(&[("Fn", "arn:f"), ("A", "1"), ("B", "2"), ("K", "key")])).unwrap();
+        let v = load(
+            json,
+            Format::Json,
+            &subs(&[("Fn", "arn:f"), ("A", "1"), ("B", "2"), ("K", "key")]),
+        )
+        .unwrap();
         assert_eq!(v["States"]["A"]["Resource"], "arn:f");
         assert_eq!(v["States"]["A"]["Comment"], "x 1-2 y");
         assert_eq!(v["States"]["A"]["key"], 1);
@@ -155,11 +173,17 @@ mod tests {
     fn a_missing_substitution_names_the_placeholder_and_where() {
         let json = r#"{"States":{"Enrich":{"Resource":"${EnrichArn}"}}}"#;
         let err = load(json, Format::Json, &subs(&[])).unwrap_err();
-        assert_eq!(err.to_string(), "/States/Enrich/Resource: no substitution given for ${EnrichArn}");
+        assert_eq!(
+            err.to_string(),
+            "/States/Enrich/Resource: no substitution given for ${EnrichArn}"
+        );
     }
 
     #[test]
     fn bad_yaml_is_an_error() {
-        assert!(matches!(load("a: [1, 2", Format::Yaml, &subs(&[])), Err(LoadError::Yaml(_))));
+        assert!(matches!(
+            load("a: [1, 2", Format::Yaml, &subs(&[])),
+            Err(LoadError::Yaml(_))
+        ));
     }
 }

@@ -47,8 +47,9 @@ impl StateMachine {
     /// Validates and compiles a definition already parsed as JSON.
     pub fn from_json(definition: serde_json::Value) -> Result<StateMachine, DefinitionError> {
         let diagnostics = crate::validate::validate(&definition);
-        let (mut errors, warnings): (Vec<_>, Vec<_>) =
-            diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
+        let (mut errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
         if !errors.is_empty() {
             return Err(DefinitionError::Invalid(errors));
         }

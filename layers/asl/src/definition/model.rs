@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use crate::Value;
 use crate::choice::Condition;
+use crate::jsonata;
 use crate::path::Path;
 use crate::payload::Template;
 use crate::value::Str;
-use crate::Value;
-use crate::jsonata;
 
 /// The query language a state uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -40,7 +40,10 @@ impl ExecutionContext {
                 ("RoleArn", Value::string(role_arn)),
                 ("RedriveCount", Value::int(0)),
             ]),
-            state_machine: object([("Id", Value::string(sm_arn)), ("Name", Value::string(sm_name))]),
+            state_machine: object([
+                ("Id", Value::string(sm_arn)),
+                ("Name", Value::string(sm_name)),
+            ]),
         }
     }
 }
@@ -93,7 +96,13 @@ impl<'a> LazyContext<'a> {
             if let Some((index, value)) = &s.map_item {
                 pairs.push((
                     "Map",
-                    object([("Item", object([("Index", Value::int(*index as i64)), ("Value", value.clone())]))]),
+                    object([(
+                        "Item",
+                        object([
+                            ("Index", Value::int(*index as i64)),
+                            ("Value", value.clone()),
+                        ]),
+                    )]),
                 ));
             }
             object(pairs)

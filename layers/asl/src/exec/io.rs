@@ -11,7 +11,9 @@ use super::context::{LazyContext, StateScope};
 use super::object;
 use super::run::Worked;
 use crate::Value;
-use crate::definition::model::{Assign, Catcher, Choice, ChoiceTest, Dynamic, Io, Kind, OptPath, State, Wait};
+use crate::definition::model::{
+    Assign, Catcher, Choice, ChoiceTest, Dynamic, Io, Kind, OptPath, State, Wait,
+};
 use crate::error::{StatesError, names};
 use crate::exec::jsonata_glue::EvalExt;
 use crate::path::Path;
@@ -25,7 +27,12 @@ fn scope<'a>(input: &'a Value, ctx: &'a LazyContext<'a>, variables: &'a Value) -
 }
 
 /// The `$states` binding of a JSONata evaluation.
-pub(crate) fn states_binding(ctx: &LazyContext<'_>, input: &Value, result: Option<&Value>, error: Option<&Value>) -> Value {
+pub(crate) fn states_binding(
+    ctx: &LazyContext<'_>,
+    input: &Value,
+    result: Option<&Value>,
+    error: Option<&Value>,
+) -> Value {
     let mut pairs = vec![("input", input.clone()), ("context", ctx.get().clone())];
     if let Some(r) = result {
         pairs.push(("result", r.clone()));
@@ -38,25 +45,43 @@ pub(crate) fn states_binding(ctx: &LazyContext<'_>, input: &Value, result: Optio
 
 /// AWS's cause when a path in InputPath/OutputPath/ItemsPath selects nothing.
 pub(crate) fn no_results(path: &Path) -> StatesError {
-    StatesError::runtime(format!("Invalid path '{}' : No results for path: {}", path.text(), path.normalized()))
+    StatesError::runtime(format!(
+        "Invalid path '{}' : No results for path: {}",
+        path.text(),
+        path.normalized()
+    ))
 }
 
 /// Applies an InputPath/OutputPath-style field.
-pub(crate) fn select_path(field: &OptPath, value: &Value, ctx: &LazyContext<'_>, variables: &Value) -> Result<Value, StatesError> {
+pub(crate) fn select_path(
+    field: &OptPath,
+    value: &Value,
+    ctx: &LazyContext<'_>,
+    variables: &Value,
+) -> Result<Value, StatesError> {
     match field {
         OptPath::Default => Ok(value.clone()),
         // "If the value of InputPath is null, that means that the raw input is discarded, and the effective
         // input for the state is an empty JSON object, {}."
         OptPath::Null => Ok(Value::object()),
-        OptPath::Path(p) => p.resolve(&scope(value, ctx, variables)).ok_or_else(|| no_results(p)),
+        OptPath::Path(p) => p
+            .resolve(&scope(value, ctx, variables))
+            .ok_or_else(|| no_results(p)),
     }
 }
 
 /// Effective input: JSONPath InputPath + Parameters; JSONata Arguments.
-pub(crate) fn prepare(state: &State, input: &Value, ctx: &LazyContext<'_>, variables: &Value) -> Result<Value, StatesError> {
+pub(crate) fn prepare(
+    state: &State,
+    input: &Value,
+    ctx: &LazyContext<'_>,
+    variables: &Value,
+) -> Result<Value, StatesError> {
     match &state.io {
         Io::JsonPath {
-            input_path, parameters, ..
+            input_path,
+            parameters,
+            ..
         } => {
             let effective = select_path(input_path, input, ctx, variables)?;
             match parameters {
@@ -72,7 +97,11 @@ pub(crate) fn prepare(state: &State, input: &Value, ctx: &LazyContext<'_>, varia
 }
 
 /// `ResultPath`: where the result goes in the state's raw input.
-pub(crate) fn apply_result_path(field: &OptPath, raw_input: &Value, result: Value) -> Result<Value, StatesError> {
+pub(crate) fn apply_result_path(
+    field: &OptPath,
+    raw_input: &Value,
+    result: Value,
+) -> Result<Value, StatesError> {
     match field {
         OptPath::Default => Ok(result),
         // "If the value of ResultPath is null, that means that the state's result is discarded and its raw
@@ -84,7 +113,13 @@ pub(crate) fn apply_result_path(field: &OptPath, raw_input: &Value, result: Valu
     }
 }
 
-fn eval_assign(assign: &Assign, jsonpath_input: &Value, states: impl FnOnce() -> Value, ctx: &LazyContext<'_>, variables: &Value) -> Result<Value, StatesError> {
+fn eval_assign(
+    assign: &Assign,
+    jsonpath_input: &Value,
+    states: impl FnOnce() -> Value,
+    ctx: &LazyContext<'_>,
+    variables: &Value,
+) -> Result<Value, StatesError> {
     match assign {
         Assign::JsonPath(t) => t.eval(&scope(jsonpath_input, ctx, variables)),
         Assign::Jsonata(t) => t.eval(&states(), variables),
@@ -102,12 +137,19 @@ pub(crate) fn finish(
     variables: &Value,
 ) -> Result<(Value, Option<Value>, Option<usize>), StatesError> {
     let (next, rule) = match (&state.kind, worked.choice) {
-        (Kind::Choice(choice), Some(Some(i))) => (Some(choice.rules[i].next), Some(&choice.rules[i])),
+        (Kind::Choice(choice), Some(Some(i))) => {
+            (Some(choice.rules[i].next), Some(&choice.rules[i]))
+        }
         (Kind::Choice(choice), _) => (choice.default, None),
         _ => (state.next, None),
     };
-    let assign = rule.and_then(|r| r.assign.as_ref()).or(state.assign.as_ref());
-    let has_result = matches!(state.kind, Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_) | Kind::Pass { .. });
+    let assign = rule
+        .and_then(|r| r.assign.as_ref())
+        .or(state.assign.as_ref());
+    let has_result = matches!(
+        state.kind,
+        Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_) | Kind::Pass { .. }
+    );
     match &state.io {
         Io::JsonPath {
             result_selector,
@@ -123,22 +165,43 @@ pub(crate) fn finish(
                 Some(a) => Some(eval_assign(a, &result, Value::object, ctx, variables)?),
                 None => None,
             };
-            let combined = if has_result { apply_result_path(result_path, raw_input, result)? } else { result };
+            let combined = if has_result {
+                apply_result_path(result_path, raw_input, result)?
+            } else {
+                result
+            };
             let output = select_path(output_path, &combined, ctx, variables)?;
             Ok((output, assigned, next))
         }
         Io::Jsonata { output, .. } => {
             let result = has_result.then_some(&worked.result);
-            let needs_binding = assign.is_some() || output.is_some() || rule.is_some_and(|r| r.output.is_some());
-            let states = if needs_binding { states_binding(ctx, raw_input, result, None) } else { Value::Null };
+            let needs_binding =
+                assign.is_some() || output.is_some() || rule.is_some_and(|r| r.output.is_some());
+            let states = if needs_binding {
+                states_binding(ctx, raw_input, result, None)
+            } else {
+                Value::Null
+            };
             let assigned = match assign {
-                Some(a) => Some(eval_assign(a, effective, || states.clone(), ctx, variables)?),
+                Some(a) => Some(eval_assign(
+                    a,
+                    effective,
+                    || states.clone(),
+                    ctx,
+                    variables,
+                )?),
                 None => None,
             };
             let output_template = rule.and_then(|r| r.output.as_ref()).or(output.as_ref());
             let out = match output_template {
                 Some(t) => t.eval(&states, variables)?,
-                None if matches!(state.kind, Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_)) => worked.result,
+                None if matches!(
+                    state.kind,
+                    Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_)
+                ) =>
+                {
+                    worked.result
+                }
                 None => raw_input.clone(),
             };
             Ok((out, assigned, next))
@@ -159,7 +222,13 @@ pub(crate) fn caught(
     match &state.io {
         Io::JsonPath { .. } => {
             let assigned = match &catcher.assign {
-                Some(a) => Some(eval_assign(a, &error_output, Value::object, ctx, variables)?),
+                Some(a) => Some(eval_assign(
+                    a,
+                    &error_output,
+                    Value::object,
+                    ctx,
+                    variables,
+                )?),
                 None => None,
             };
             let output = apply_result_path(&catcher.result_path, raw_input, error_output)?;
@@ -168,7 +237,13 @@ pub(crate) fn caught(
         Io::Jsonata { .. } => {
             let states = states_binding(ctx, raw_input, None, Some(&error_output));
             let assigned = match &catcher.assign {
-                Some(a) => Some(eval_assign(a, &error_output, || states.clone(), ctx, variables)?),
+                Some(a) => Some(eval_assign(
+                    a,
+                    &error_output,
+                    || states.clone(),
+                    ctx,
+                    variables,
+                )?),
                 None => None,
             };
             let output = match &catcher.output {
@@ -181,7 +256,14 @@ pub(crate) fn caught(
 }
 
 /// Evaluates a literal / `...Path` / intrinsic / JSONata field.
-pub(crate) fn dynamic(d: &Dynamic, field: &str, raw_input: &Value, effective: &Value, ctx: &LazyContext<'_>, variables: &Value) -> Result<Value, StatesError> {
+pub(crate) fn dynamic(
+    d: &Dynamic,
+    field: &str,
+    raw_input: &Value,
+    effective: &Value,
+    ctx: &LazyContext<'_>,
+    variables: &Value,
+) -> Result<Value, StatesError> {
     match d {
         Dynamic::Literal(v) => Ok(v.clone()),
         Dynamic::Path(p) => p.resolve(&scope(effective, ctx, variables)).ok_or_else(|| {
@@ -206,9 +288,16 @@ pub(crate) fn fail_error(
     ctx: &LazyContext<'_>,
     variables: &Value,
 ) -> Result<StatesError, StatesError> {
-    let text = |d: Option<&Dynamic>, field: &str, path_field: &str| -> Result<Option<String>, StatesError> {
+    let text = |d: Option<&Dynamic>,
+                field: &str,
+                path_field: &str|
+     -> Result<Option<String>, StatesError> {
         let Some(d) = d else { return Ok(None) };
-        let field = if matches!(d, Dynamic::Path(_) | Dynamic::Intrinsic(_)) { path_field } else { field };
+        let field = if matches!(d, Dynamic::Path(_) | Dynamic::Intrinsic(_)) {
+            path_field
+        } else {
+            field
+        };
         let v = dynamic(d, field, raw_input, effective, ctx, variables)?;
         Ok(Some(match v {
             Value::String(s) => s.to_string(),
@@ -234,7 +323,11 @@ pub(crate) fn choose(
         let matched = match &rule.test {
             ChoiceTest::JsonPath(c) => c.evaluate(&scope(effective, ctx, variables))?,
             ChoiceTest::Jsonata(t) => {
-                let v = t.eval_as(&states_binding(ctx, raw_input, None, None), variables, "boolean")?;
+                let v = t.eval_as(
+                    &states_binding(ctx, raw_input, None, None),
+                    variables,
+                    "boolean",
+                )?;
                 v.as_bool().unwrap_or(false)
             }
         };
@@ -282,7 +375,9 @@ pub(crate) fn wait_deadline(
                     Dynamic::Path(p) => StatesError::runtime(format!(
                         "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
                         p.text(),
-                        v.as_str().map(str::to_string).unwrap_or_else(|| v.to_json_string())
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_json_string())
                     )),
                     _ => StatesError::query(format!(
                         "The Timestamp field does not evaluate to a valid ISO-8601 extended offset date-time format string: {v}"
@@ -292,4 +387,3 @@ pub(crate) fn wait_deadline(
         }
     }
 }
-

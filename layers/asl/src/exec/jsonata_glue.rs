@@ -11,7 +11,12 @@ pub(crate) trait EvalExt {
     /// Evaluates with `$states` = `states` and `$name` = `variables[name]`.
     fn eval(&self, states: &Value, variables: &Value) -> Result<Value, StatesError>;
     /// Same, and the result must be of JSON type `expected` (AWS's QueryEvaluationError otherwise).
-    fn eval_as(&self, states: &Value, variables: &Value, expected: &str) -> Result<Value, StatesError>;
+    fn eval_as(
+        &self,
+        states: &Value,
+        variables: &Value,
+        expected: &str,
+    ) -> Result<Value, StatesError>;
 }
 
 fn env<'a>(states: &'a Value, variables: &'a Value, empty: &'a Value) -> Env<'a> {
@@ -36,7 +41,12 @@ impl EvalExt for Template {
         self.evaluate(&env(states, variables, &empty))
     }
 
-    fn eval_as(&self, states: &Value, variables: &Value, expected: &str) -> Result<Value, StatesError> {
+    fn eval_as(
+        &self,
+        states: &Value,
+        variables: &Value,
+        expected: &str,
+    ) -> Result<Value, StatesError> {
         let empty = Value::Null;
         self.evaluate_as(&env(states, variables, &empty), expected)
     }

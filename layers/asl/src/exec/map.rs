@@ -7,11 +7,11 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::context::{LazyContext, StateContext, StateScope};
 use super::io::{dynamic, no_results, states_binding};
-use crate::exec::jsonata_glue::EvalExt;
 use super::run::{Run, failed};
 use crate::Value;
 use crate::definition::model::{Dynamic, Machine, MapState, OptPath, State};
 use crate::error::{StatesError, names};
+use crate::exec::jsonata_glue::EvalExt;
 use crate::history::Details;
 
 impl Run {
@@ -32,7 +32,8 @@ impl Run {
             let variables = variables.clone();
             async move {
                 let mut branch_last = started;
-                self.run_machine(branch, input, variables, &mut branch_last).await
+                self.run_machine(branch, input, variables, &mut branch_last)
+                    .await
             }
         });
         // "If any branch fails, because of an unhandled error or by transitioning to a Fail state, the
@@ -44,7 +45,9 @@ impl Run {
                 Ok(Value::from_vec(outputs))
             }
             Err(e) => {
-                *last = self.record(*last, "ParallelStateFailed", || failed("parallelStateFailedEventDetails", &e, None))?;
+                *last = self.record(*last, "ParallelStateFailed", || {
+                    failed("parallelStateFailedEventDetails", &e, None)
+                })?;
                 let _ = state;
                 Err(e)
             }
@@ -70,20 +73,29 @@ impl Run {
                 Some(d) => {
                     let v = dynamic(d, field, raw_input, &effective, &ctx, variables)?;
                     // AWS also accepts a numeric string here (a `MaxConcurrencyPath` variable holding "1").
-                    let n = v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
+                    let n = v
+                        .as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
                     n.filter(|n| *n >= 0.0).map(Some).ok_or_else(|| match d {
-                        Dynamic::Jsonata(_) => {
-                            StatesError::query(format!("The {field} field must evaluate to a non-negative number, but was {v}"))
-                        }
-                        _ => StatesError::runtime(format!("The {field} field must be a non-negative number, but was {v}")),
+                        Dynamic::Jsonata(_) => StatesError::query(format!(
+                            "The {field} field must evaluate to a non-negative number, but was {v}"
+                        )),
+                        _ => StatesError::runtime(format!(
+                            "The {field} field must be a non-negative number, but was {v}"
+                        )),
                     })
                 }
             }
         };
-        let max_concurrency = number(&map.max_concurrency, "MaxConcurrency")?.map_or(0, |n| n as usize);
+        let max_concurrency =
+            number(&map.max_concurrency, "MaxConcurrency")?.map_or(0, |n| n as usize);
         let tolerated_count = number(&map.tolerated_failure_count, "ToleratedFailureCount")?;
-        let tolerated_percentage = number(&map.tolerated_failure_percentage, "ToleratedFailurePercentage")?;
-        let tolerates_failures = tolerated_count.is_some_and(|c| c > 0.0) || tolerated_percentage.is_some_and(|p| p > 0.0);
+        let tolerated_percentage = number(
+            &map.tolerated_failure_percentage,
+            "ToleratedFailurePercentage",
+        )?;
+        let tolerates_failures = tolerated_count.is_some_and(|c| c > 0.0)
+            || tolerated_percentage.is_some_and(|p| p > 0.0);
 
         // ItemSelector: evaluated per item, with `$$.Map.Item.Index` and `$$.Map.Item.Value`.
         let mut inputs = Vec::with_capacity(items.len());
@@ -108,19 +120,24 @@ impl Run {
         }
 
         let length = inputs.len();
-        let started = self.record(*last, "MapStateStarted", || Details::MapStateStarted { length })?;
+        let started = self.record(*last, "MapStateStarted", || Details::MapStateStarted {
+            length,
+        })?;
         *last = started;
         let name = state.name.clone();
         let iterations = inputs.into_iter().enumerate().map(|(index, input)| {
             let variables = variables.clone();
             let name = name.clone();
             async move {
-                let mut it_last = self.record(started, "MapIterationStarted", || Details::MapIteration {
-                    key: "mapIterationStartedEventDetails",
-                    name: name.clone(),
-                    index,
-                })?;
-                let outcome = self.run_machine(&map.processor, input, variables, &mut it_last).await;
+                let mut it_last =
+                    self.record(started, "MapIterationStarted", || Details::MapIteration {
+                        key: "mapIterationStartedEventDetails",
+                        name: name.clone(),
+                        index,
+                    })?;
+                let outcome = self
+                    .run_machine(&map.processor, input, variables, &mut it_last)
+                    .await;
                 let (ty, key) = match outcome {
                     Ok(_) => ("MapIterationSucceeded", "mapIterationSucceededEventDetails"),
                     Err(_) => ("MapIterationFailed", "mapIterationFailedEventDetails"),
@@ -129,9 +146,20 @@ impl Run {
                 Ok::<_, StatesError>(outcome)
             }
         });
-        let concurrency = if max_concurrency == 0 { usize::MAX } else { max_concurrency };
+        let concurrency = if max_concurrency == 0 {
+            usize::MAX
+        } else {
+            max_concurrency
+        };
         let outcome: Result<Vec<Value>, StatesError> = if tolerates_failures {
-            self.tolerant(iterations, concurrency, length, tolerated_count, tolerated_percentage).await
+            self.tolerant(
+                iterations,
+                concurrency,
+                length,
+                tolerated_count,
+                tolerated_percentage,
+            )
+            .await
         } else {
             stream::iter(iterations)
                 .buffered(concurrency)
@@ -145,7 +173,9 @@ impl Run {
                 Ok(Value::from_vec(results))
             }
             Err(e) => {
-                *last = self.record(*last, "MapStateFailed", || failed("mapStateFailedEventDetails", &e, None))?;
+                *last = self.record(*last, "MapStateFailed", || {
+                    failed("mapStateFailedEventDetails", &e, None)
+                })?;
                 Err(e)
             }
         }
@@ -173,7 +203,8 @@ impl Run {
                 Err(e) => {
                     failures += 1;
                     let over_count = count.is_some_and(|c| failures as f64 > c);
-                    let over_pct = percentage.is_some_and(|p| failures as f64 * 100.0 / length.max(1) as f64 > p);
+                    let over_pct = percentage
+                        .is_some_and(|p| failures as f64 * 100.0 / length.max(1) as f64 > p);
                     if (count.is_none() || over_count) && (percentage.is_none() || over_pct) {
                         return Err(StatesError::new(
                             names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
@@ -187,12 +218,21 @@ impl Run {
         Ok(results)
     }
 
-    fn map_items(&self, map: &MapState, raw_input: &Value, effective: &Value, sctx: &StateContext, variables: &Value) -> Result<Vec<Value>, StatesError> {
+    fn map_items(
+        &self,
+        map: &MapState,
+        raw_input: &Value,
+        effective: &Value,
+        sctx: &StateContext,
+        variables: &Value,
+    ) -> Result<Vec<Value>, StatesError> {
         let ctx = LazyContext::new(&self.context, sctx);
         let items = match &map.items {
-            Some(Dynamic::Jsonata(t)) => {
-                t.eval_as(&states_binding(&ctx, raw_input, None, None), variables, "array")?
-            }
+            Some(Dynamic::Jsonata(t)) => t.eval_as(
+                &states_binding(&ctx, raw_input, None, None),
+                variables,
+                "array",
+            )?,
             Some(d) => dynamic(d, "Items", raw_input, effective, &ctx, variables)?,
             None => match &map.items_path {
                 OptPath::Path(p) => p

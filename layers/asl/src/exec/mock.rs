@@ -34,7 +34,10 @@ pub struct MockedResponses {
 impl MockedResponses {
     /// The response for the `attempt`-th invocation (0-based).
     pub fn at(&self, attempt: u32) -> Option<&MockResponse> {
-        self.ranges.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&attempt)).map(|(_, _, r)| r)
+        self.ranges
+            .iter()
+            .find(|(lo, hi, _)| (*lo..=*hi).contains(&attempt))
+            .map(|(_, _, r)| r)
     }
 }
 
@@ -77,7 +80,8 @@ fn err(location: impl Into<String>, message: impl Into<String>) -> MockError {
 impl MockConfig {
     /// Reads a configuration from JSON text.
     pub fn parse(text: &str) -> Result<MockConfig, MockError> {
-        let json: serde_json::Value = serde_json::from_str(text).map_err(|e| err("/", format!("not valid JSON: {e}")))?;
+        let json: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| err("/", format!("not valid JSON: {e}")))?;
         if !json.is_object() {
             return Err(err("/", "must be a JSON object"));
         }
@@ -86,7 +90,11 @@ impl MockConfig {
 
     /// The test case `test_case` of state machine `machine`. When `machine` is `None`, the test case is
     /// looked up in every state machine of the file and must be unique.
-    pub fn test_case(&self, machine: Option<&str>, test_case: &str) -> Result<MockTestCase, MockError> {
+    pub fn test_case(
+        &self,
+        machine: Option<&str>,
+        test_case: &str,
+    ) -> Result<MockTestCase, MockError> {
         let machines = self
             .json
             .get("StateMachines")
@@ -102,30 +110,57 @@ impl MockConfig {
             [] => {
                 return Err(err(
                     "/StateMachines",
-                    format!("no test case '{test_case}'{}", machine.map(|m| format!(" for state machine '{m}'")).unwrap_or_default()),
+                    format!(
+                        "no test case '{test_case}'{}",
+                        machine
+                            .map(|m| format!(" for state machine '{m}'"))
+                            .unwrap_or_default()
+                    ),
                 ));
             }
-            _ => return Err(err("/StateMachines", format!("test case '{test_case}' exists in several state machines; name the machine"))),
+            _ => {
+                return Err(err(
+                    "/StateMachines",
+                    format!(
+                        "test case '{test_case}' exists in several state machines; name the machine"
+                    ),
+                ));
+            }
         };
-        let case = case
-            .as_object()
-            .ok_or_else(|| err(format!("/StateMachines/{machine_name}/TestCases/{test_case}"), "must be an object"))?;
+        let case = case.as_object().ok_or_else(|| {
+            err(
+                format!("/StateMachines/{machine_name}/TestCases/{test_case}"),
+                "must be an object",
+            )
+        })?;
         let responses = self.json.get("MockedResponses").and_then(|r| r.as_object());
         let mut states = HashMap::new();
         for (state, response_name) in case {
             let at = format!("/StateMachines/{machine_name}/TestCases/{test_case}/{state}");
-            let response_name = response_name.as_str().ok_or_else(|| err(&at, "must name a mocked response"))?;
+            let response_name = response_name
+                .as_str()
+                .ok_or_else(|| err(&at, "must name a mocked response"))?;
             let response = responses
                 .and_then(|r| r.get(response_name))
-                .ok_or_else(|| err(&at, format!("no mocked response named '{response_name}' in /MockedResponses")))?;
-            states.insert(state.clone(), parse_responses(response, &format!("/MockedResponses/{response_name}"))?);
+                .ok_or_else(|| {
+                    err(
+                        &at,
+                        format!("no mocked response named '{response_name}' in /MockedResponses"),
+                    )
+                })?;
+            states.insert(
+                state.clone(),
+                parse_responses(response, &format!("/MockedResponses/{response_name}"))?,
+            );
         }
         Ok(MockTestCase { states })
     }
 }
 
 fn parse_responses(json: &serde_json::Value, at: &str) -> Result<MockedResponses, MockError> {
-    let map = json.as_object().ok_or_else(|| err(at, "must be an object keyed by invocation number"))?;
+    let map = json
+        .as_object()
+        .ok_or_else(|| err(at, "must be an object keyed by invocation number"))?;
     let mut ranges = Vec::new();
     for (key, response) in map {
         let here = format!("{at}/{key}");
@@ -134,7 +169,10 @@ fn parse_responses(json: &serde_json::Value, at: &str) -> Result<MockedResponses
             None => (key.trim().parse::<u32>(), key.trim().parse::<u32>()),
         };
         let (Ok(lo), Ok(hi)) = (lo, hi) else {
-            return Err(err(&here, "keys must be invocation numbers like \"0\" or ranges like \"1-3\""));
+            return Err(err(
+                &here,
+                "keys must be invocation numbers like \"0\" or ranges like \"1-3\"",
+            ));
         };
         if lo > hi {
             return Err(err(&here, "the range's start is after its end"));
@@ -142,7 +180,10 @@ fn parse_responses(json: &serde_json::Value, at: &str) -> Result<MockedResponses
         let response = if let Some(v) = response.get("Return") {
             MockResponse::Return(Value::from(v))
         } else if let Some(t) = response.get("Throw") {
-            let error = t.get("Error").and_then(|e| e.as_str()).ok_or_else(|| err(format!("{here}/Throw/Error"), "missing"))?;
+            let error = t
+                .get("Error")
+                .and_then(|e| e.as_str())
+                .ok_or_else(|| err(format!("{here}/Throw/Error"), "missing"))?;
             MockResponse::Throw {
                 error: error.to_string(),
                 cause: t.get("Cause").and_then(|c| c.as_str()).map(str::to_string),
@@ -174,9 +215,14 @@ mod tests {
         let config = MockConfig::parse(CONFIG).unwrap();
         let case = config.test_case(Some("M"), "Flaky").unwrap();
         let r = case.responses_for("Call").unwrap();
-        assert!(matches!(r.at(0), Some(MockResponse::Throw { error, .. }) if error == "Lambda.TooManyRequestsException"));
+        assert!(
+            matches!(r.at(0), Some(MockResponse::Throw { error, .. }) if error == "Lambda.TooManyRequestsException")
+        );
         assert!(matches!(r.at(1), Some(MockResponse::Throw { .. })));
-        assert_eq!(r.at(2), Some(&MockResponse::Return(crate::json!({"done": true}))));
+        assert_eq!(
+            r.at(2),
+            Some(&MockResponse::Return(crate::json!({"done": true})))
+        );
         assert_eq!(r.at(3), None);
     }
 
@@ -185,7 +231,10 @@ mod tests {
         let config = MockConfig::parse(CONFIG).unwrap();
         let e = config.test_case(None, "Nope").unwrap_err();
         assert!(e.message.contains("no test case 'Nope'"), "{e}");
-        let bad = MockConfig::parse(r#"{"StateMachines":{"M":{"TestCases":{"T":{"S":"Missing"}}}},"MockedResponses":{}}"#).unwrap();
+        let bad = MockConfig::parse(
+            r#"{"StateMachines":{"M":{"TestCases":{"T":{"S":"Missing"}}}},"MockedResponses":{}}"#,
+        )
+        .unwrap();
         let e = bad.test_case(Some("M"), "T").unwrap_err();
         assert_eq!(e.location, "/StateMachines/M/TestCases/T/S");
     }

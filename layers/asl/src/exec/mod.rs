@@ -2,8 +2,8 @@
 
 pub mod clock;
 mod context;
-mod jsonata_glue;
 mod io;
+mod jsonata_glue;
 mod map;
 mod mock;
 mod run;
@@ -20,12 +20,12 @@ use tokio::sync::mpsc;
 pub use clock::{BoxFuture, Clock, TokioClock};
 pub use mock::{MockConfig, MockError, MockTestCase};
 
+use crate::Value;
 use crate::definition::StateMachine;
 use crate::error::StatesError;
 use crate::history::{Details, HistoryEvent, MAX_EVENTS};
 use crate::resolver::TaskResolver;
 use crate::value::{Map, Str};
-use crate::Value;
 
 /// Standard or Express: Standard executions keep a history capped at 25,000 events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -162,27 +162,44 @@ impl Engine {
 
     /// Makes `machine` startable by ARN from `arn:aws:states:::states:startExecution` tasks.
     pub fn register(&self, arn: impl Into<String>, machine: StateMachine) {
-        self.inner.machines.write().expect("machine registry lock").insert(arn.into(), machine);
+        self.inner
+            .machines
+            .write()
+            .expect("machine registry lock")
+            .insert(arn.into(), machine);
     }
 
     /// The ARN the engine gives a state machine named `name`.
     pub fn state_machine_arn(&self, name: &str) -> String {
-        format!("arn:aws:states:{}:{}:stateMachine:{name}", self.inner.region, self.inner.account)
+        format!(
+            "arn:aws:states:{}:{}:stateMachine:{name}",
+            self.inner.region, self.inner.account
+        )
     }
 
     /// Runs one execution to its end.
-    pub async fn execute(&self, machine: &StateMachine, input: Value, options: ExecutionOptions) -> Execution {
-        let name = options.name.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    pub async fn execute(
+        &self,
+        machine: &StateMachine,
+        input: Value,
+        options: ExecutionOptions,
+    ) -> Execution {
+        let name = options
+            .name
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let sm_arn = self.state_machine_arn(&options.state_machine_name);
         let arn = format!(
             "arn:aws:states:{}:{}:execution:{}:{name}",
             self.inner.region, self.inner.account, options.state_machine_name
         );
         let start = self.inner.clock.now();
-        let role_arn = options
-            .role_arn
-            .clone()
-            .unwrap_or_else(|| format!("arn:aws:iam::{}:role/StepFunctions-ExecutionRole", self.inner.account));
+        let role_arn = options.role_arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:iam::{}:role/StepFunctions-ExecutionRole",
+                self.inner.account
+            )
+        });
         let run = Arc::new(run::Run {
             engine: self.clone(),
             context: context::ExecutionContext::new(
@@ -204,12 +221,18 @@ impl Engine {
         let stop = self.inner.clock.now();
         let (status, output, error) = match result {
             Ok(output) => (Status::Succeeded, Some(output), None),
-            Err(e) if e.error == crate::error::names::TIMEOUT && e.cause.as_deref() == Some(run::EXECUTION_TIMEOUT) => {
+            Err(e)
+                if e.error == crate::error::names::TIMEOUT
+                    && e.cause.as_deref() == Some(run::EXECUTION_TIMEOUT) =>
+            {
                 (Status::TimedOut, None, Some(e))
             }
             Err(e) => (Status::Failed, None, Some(e)),
         };
-        let history = run.history.as_ref().map(|h| std::mem::take(&mut *h.lock().expect("history lock")));
+        let history = run
+            .history
+            .as_ref()
+            .map(|h| std::mem::take(&mut *h.lock().expect("history lock")));
         Execution {
             arn,
             name,
@@ -229,7 +252,12 @@ impl Engine {
     }
 
     /// Fails the `.waitForTaskToken` task holding `token` (SendTaskFailure).
-    pub fn send_task_failure(&self, token: &str, error: &str, cause: Option<&str>) -> Result<(), TaskTokenError> {
+    pub fn send_task_failure(
+        &self,
+        token: &str,
+        error: &str,
+        cause: Option<&str>,
+    ) -> Result<(), TaskTokenError> {
         let err = StatesError {
             error: error.to_string(),
             cause: cause.map(str::to_string),
@@ -241,17 +269,35 @@ impl Engine {
     pub fn send_task_heartbeat(&self, token: &str) -> Result<(), TaskTokenError> {
         let tokens = self.inner.tokens.lock().expect("token lock");
         let tx = tokens.get(token).ok_or(TaskTokenError::TaskDoesNotExist)?;
-        tx.send(TokenMessage::Heartbeat).map_err(|_| TaskTokenError::TaskDoesNotExist)
+        tx.send(TokenMessage::Heartbeat)
+            .map_err(|_| TaskTokenError::TaskDoesNotExist)
     }
 
-    fn complete_token(&self, token: &str, outcome: Result<Value, StatesError>) -> Result<(), TaskTokenError> {
-        let tx = self.inner.tokens.lock().expect("token lock").remove(token).ok_or(TaskTokenError::TaskDoesNotExist)?;
-        tx.send(TokenMessage::Done(outcome)).map_err(|_| TaskTokenError::TaskDoesNotExist)
+    fn complete_token(
+        &self,
+        token: &str,
+        outcome: Result<Value, StatesError>,
+    ) -> Result<(), TaskTokenError> {
+        let tx = self
+            .inner
+            .tokens
+            .lock()
+            .expect("token lock")
+            .remove(token)
+            .ok_or(TaskTokenError::TaskDoesNotExist)?;
+        tx.send(TokenMessage::Done(outcome))
+            .map_err(|_| TaskTokenError::TaskDoesNotExist)
     }
 
     /// Tokens of the tasks now waiting for SendTaskSuccess/Failure (for tools and tests).
     pub fn pending_task_tokens(&self) -> Vec<String> {
-        self.inner.tokens.lock().expect("token lock").keys().cloned().collect()
+        self.inner
+            .tokens
+            .lock()
+            .expect("token lock")
+            .keys()
+            .cloned()
+            .collect()
     }
 }
 

@@ -47,7 +47,12 @@ pub(crate) struct Worked {
 }
 
 impl Run {
-    pub async fn execute(self: &Arc<Self>, root: &Arc<Machine>, input: Value, role_arn: Str) -> Result<Value, StatesError> {
+    pub async fn execute(
+        self: &Arc<Self>,
+        root: &Arc<Machine>,
+        input: Value,
+        role_arn: Str,
+    ) -> Result<Value, StatesError> {
         let started = self.record(0, "ExecutionStarted", || Details::ExecutionStarted {
             input: input.clone(),
             role_arn,
@@ -64,11 +69,16 @@ impl Run {
                     _ = clock.sleep_until(deadline) => Err(StatesError::new(names::TIMEOUT, EXECUTION_TIMEOUT)),
                 }
             }
-            None => self.run_machine(root, input, Value::object(), &mut last).await,
+            None => {
+                self.run_machine(root, input, Value::object(), &mut last)
+                    .await
+            }
         };
         match &result {
             Ok(output) => {
-                self.record(last, "ExecutionSucceeded", || Details::ExecutionSucceeded { output: output.clone() })?;
+                self.record(last, "ExecutionSucceeded", || Details::ExecutionSucceeded {
+                    output: output.clone(),
+                })?;
             }
             Err(e) => {
                 let (ty, key) = if e.cause.as_deref() == Some(EXECUTION_TIMEOUT) {
@@ -132,7 +142,8 @@ impl Run {
 
         // Each attempt (the first and every retry) processes the input anew: `$$.State.RetryCount` and a
         // `.waitForTaskToken` task's `$$.Task.Token` differ per attempt.
-        let waits_for_token = matches!(&state.kind, Kind::Task(t) if t.resource.ends_with(".waitForTaskToken"));
+        let waits_for_token =
+            matches!(&state.kind, Kind::Task(t) if t.resource.ends_with(".waitForTaskToken"));
         let mut attempts: Vec<u32> = vec![0; state.retry.len()];
         let worked = loop {
             if waits_for_token {
@@ -179,7 +190,8 @@ impl Run {
                     return Err(e);
                 };
                 let ctx = LazyContext::new(&self.context, &sctx);
-                let (output, assigned) = io::caught(state, catcher, &input, &e, &ctx, variables).map_err(in_state)?;
+                let (output, assigned) =
+                    io::caught(state, catcher, &input, &e, &ctx, variables).map_err(in_state)?;
                 (output, assigned, Some(catcher.next))
             }
         };
@@ -222,13 +234,26 @@ impl Run {
         variables: &Value,
         last: &mut u64,
     ) -> Result<Worked, StatesError> {
-        let plain = |result| Ok(Worked { result, choice: None });
+        let plain = |result| {
+            Ok(Worked {
+                result,
+                choice: None,
+            })
+        };
         match &state.kind {
             Kind::Pass { result } => plain(result.clone().unwrap_or(effective)),
             Kind::Succeed => plain(effective),
             Kind::Fail { error, cause } => {
                 let ctx = LazyContext::new(&self.context, sctx);
-                Err(io::fail_error(state, error.as_ref(), cause.as_ref(), raw_input, &effective, &ctx, variables)?)
+                Err(io::fail_error(
+                    state,
+                    error.as_ref(),
+                    cause.as_ref(),
+                    raw_input,
+                    &effective,
+                    &ctx,
+                    variables,
+                )?)
             }
             Kind::Choice(choice) => {
                 let ctx = LazyContext::new(&self.context, sctx);
@@ -249,22 +274,40 @@ impl Run {
             Kind::Wait(wait) => {
                 let deadline = {
                     let ctx = LazyContext::new(&self.context, sctx);
-                    io::wait_deadline(state, wait, raw_input, &effective, &ctx, variables, sctx.entered)?
+                    io::wait_deadline(
+                        state,
+                        wait,
+                        raw_input,
+                        &effective,
+                        &ctx,
+                        variables,
+                        sctx.entered,
+                    )?
                 };
                 self.engine.inner.clock.sleep_until(deadline).await;
                 plain(effective)
             }
-            Kind::Task(task) => self.task(state, task, raw_input, effective, sctx, variables, last).await.map(|result| Worked {
-                result,
-                choice: None,
-            }),
-            Kind::Parallel { branches } => self.parallel(state, branches, effective, variables, last).await.map(|result| {
-                Worked { result, choice: None }
-            }),
-            Kind::Map(map) => self.map(state, map, raw_input, effective, sctx, variables, last).await.map(|result| Worked {
-                result,
-                choice: None,
-            }),
+            Kind::Task(task) => self
+                .task(state, task, raw_input, effective, sctx, variables, last)
+                .await
+                .map(|result| Worked {
+                    result,
+                    choice: None,
+                }),
+            Kind::Parallel { branches } => self
+                .parallel(state, branches, effective, variables, last)
+                .await
+                .map(|result| Worked {
+                    result,
+                    choice: None,
+                }),
+            Kind::Map(map) => self
+                .map(state, map, raw_input, effective, sctx, variables, last)
+                .await
+                .map(|result| Worked {
+                    result,
+                    choice: None,
+                }),
         }
     }
 }
@@ -272,7 +315,9 @@ impl Run {
 /// Adds AWS's "An error occurred while executing the state ..." prefix to errors the engine itself raises
 /// while processing a state's data.
 pub(crate) fn prefix_error(mut e: StatesError, state: &str, entered: u64) -> StatesError {
-    if (e.error == names::RUNTIME || e.error == names::QUERY_EVALUATION_ERROR || e.error == names::INTRINSIC_FAILURE)
+    if (e.error == names::RUNTIME
+        || e.error == names::QUERY_EVALUATION_ERROR
+        || e.error == names::INTRINSIC_FAILURE)
         && let Some(cause) = &e.cause
         && !cause.starts_with("An error occurred while executing the state")
     {
@@ -308,8 +353,15 @@ fn event_types(kind: &Kind) -> (&'static str, Option<&'static str>) {
 /// "When a state reports an error, the interpreter scans through the Retriers and, when the error name
 /// appears in the value of a Retrier's ErrorEquals field, implements the retry policy described in that
 /// Retrier." Returns the delay before the next attempt, or `None` when the error is not retried.
-fn next_retry(retriers: &[Retrier], attempts: &mut [u32], e: &StatesError) -> Option<::time::Duration> {
-    let (i, r) = retriers.iter().enumerate().find(|(_, r)| e.is_matched_by(&r.error_equals))?;
+fn next_retry(
+    retriers: &[Retrier],
+    attempts: &mut [u32],
+    e: &StatesError,
+) -> Option<::time::Duration> {
+    let (i, r) = retriers
+        .iter()
+        .enumerate()
+        .find(|(_, r)| e.is_matched_by(&r.error_equals))?;
     if attempts[i] >= r.max_attempts {
         return None;
     }

@@ -15,7 +15,7 @@ use crate::Value;
 use crate::definition::model::{State, Task};
 use crate::error::{StatesError, names};
 use crate::history::Details;
-use crate::resolver::{TaskCall, Target};
+use crate::resolver::{Target, TaskCall};
 use crate::value::Str;
 
 const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
@@ -36,8 +36,13 @@ enum Integration<'a> {
 }
 
 fn integration(resource: &str) -> Integration<'_> {
-    let base = resource.strip_suffix(WAIT_FOR_TASK_TOKEN).unwrap_or(resource);
-    if resource.starts_with("arn:aws") && resource.contains(":lambda:") && resource.contains(":function:") {
+    let base = resource
+        .strip_suffix(WAIT_FOR_TASK_TOKEN)
+        .unwrap_or(resource);
+    if resource.starts_with("arn:aws")
+        && resource.contains(":lambda:")
+        && resource.contains(":function:")
+    {
         Integration::LambdaArn(resource)
     } else if base == LAMBDA_INVOKE {
         Integration::LambdaInvoke
@@ -89,13 +94,18 @@ impl Run {
         variables: &Value,
         last: &mut u64,
     ) -> Result<Value, StatesError> {
-        let seconds = |d: &Option<crate::definition::model::Dynamic>, field: &str, sctx: &StateContext| -> Result<Option<u64>, StatesError> {
+        let seconds = |d: &Option<crate::definition::model::Dynamic>,
+                       field: &str,
+                       sctx: &StateContext|
+         -> Result<Option<u64>, StatesError> {
             let Some(d) = d else { return Ok(None) };
             let ctx = LazyContext::new(&self.context, sctx);
             let v = dynamic(d, field, raw_input, raw_input, &ctx, variables)?;
             match v.as_i64() {
                 Some(s) if s > 0 => Ok(Some(s as u64)),
-                _ => Err(StatesError::runtime(format!("The {field} value must be a positive integer, but was {v}"))),
+                _ => Err(StatesError::runtime(format!(
+                    "The {field} value must be a positive integer, but was {v}"
+                ))),
             }
         };
         let timeout = seconds(&task.timeout, "TimeoutSeconds", sctx)?;
@@ -106,10 +116,12 @@ impl Run {
         let (resource_type, resource_name) = resource_parts(resource);
 
         if lambda_arn {
-            *last = self.record(*last, "LambdaFunctionScheduled", || Details::LambdaFunctionScheduled {
-                resource: resource.into(),
-                input: effective.clone(),
-                timeout_seconds: timeout,
+            *last = self.record(*last, "LambdaFunctionScheduled", || {
+                Details::LambdaFunctionScheduled {
+                    resource: resource.into(),
+                    input: effective.clone(),
+                    timeout_seconds: timeout,
+                }
             })?;
             *last = self.record(*last, "LambdaFunctionStarted", || Details::None)?;
         } else {
@@ -130,7 +142,12 @@ impl Run {
         let token_rx = match (&sctx.task_token, waits_for_token) {
             (Some(token), true) => {
                 let (tx, rx) = mpsc::unbounded_channel();
-                self.engine.inner.tokens.lock().expect("token lock").insert(token.to_string(), tx);
+                self.engine
+                    .inner
+                    .tokens
+                    .lock()
+                    .expect("token lock")
+                    .insert(token.to_string(), tx);
                 Some(rx)
             }
             _ => None,
@@ -150,12 +167,21 @@ impl Run {
             None => call.await,
         };
         if let Some(token) = &sctx.task_token {
-            self.engine.inner.tokens.lock().expect("token lock").remove(&**token);
+            self.engine
+                .inner
+                .tokens
+                .lock()
+                .expect("token lock")
+                .remove(&**token);
         }
 
         match &outcome {
             Ok(output) if lambda_arn => {
-                *last = self.record(*last, "LambdaFunctionSucceeded", || Details::LambdaFunctionSucceeded { output: output.clone() })?;
+                *last = self.record(*last, "LambdaFunctionSucceeded", || {
+                    Details::LambdaFunctionSucceeded {
+                        output: output.clone(),
+                    }
+                })?;
             }
             Ok(output) => {
                 *last = self.record(*last, "TaskSucceeded", || Details::TaskSucceeded {
@@ -167,7 +193,10 @@ impl Run {
             Err(e) => {
                 let timed_out = e.error == names::TIMEOUT || e.error == names::HEARTBEAT_TIMEOUT;
                 let (ty, key) = match (lambda_arn, timed_out) {
-                    (true, true) => ("LambdaFunctionTimedOut", "lambdaFunctionTimedOutEventDetails"),
+                    (true, true) => (
+                        "LambdaFunctionTimedOut",
+                        "lambdaFunctionTimedOutEventDetails",
+                    ),
                     (true, false) => ("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails"),
                     (false, true) => ("TaskTimedOut", "taskTimedOutEventDetails"),
                     (false, false) => ("TaskFailed", "taskFailedEventDetails"),
@@ -194,7 +223,10 @@ impl Run {
         }
         let token = sctx.task_token.as_deref();
         let result = match integration(resource) {
-            Integration::LambdaArn(arn) => self.invoke(&state.name, Target::Function(arn), input, token).await?,
+            Integration::LambdaArn(arn) => {
+                self.invoke(&state.name, Target::Function(arn), input, token)
+                    .await?
+            }
             Integration::LambdaInvoke => {
                 let function = input.get("FunctionName").and_then(Value::as_str).ok_or_else(|| {
                     StatesError::runtime(format!(
@@ -202,7 +234,9 @@ impl Run {
                     ))
                 })?;
                 let payload = input.get("Payload").cloned().unwrap_or_else(Value::object);
-                let result = self.invoke(&state.name, Target::Function(function), payload, token).await?;
+                let result = self
+                    .invoke(&state.name, Target::Function(function), payload, token)
+                    .await?;
                 lambda_envelope(result)
             }
             Integration::StartExecution { sync, json_output } => {
@@ -212,7 +246,10 @@ impl Run {
                     self.start_child(state, input, sync, json_output).await?
                 }
             }
-            Integration::Other => self.invoke(&state.name, Target::Resource(resource), input, token).await?,
+            Integration::Other => {
+                self.invoke(&state.name, Target::Resource(resource), input, token)
+                    .await?
+            }
         };
         match token_rx {
             None => Ok(result),
@@ -220,7 +257,13 @@ impl Run {
         }
     }
 
-    async fn invoke(&self, state: &str, target: Target<'_>, input: Value, token: Option<&str>) -> Result<Value, StatesError> {
+    async fn invoke(
+        &self,
+        state: &str,
+        target: Target<'_>,
+        input: Value,
+        token: Option<&str>,
+    ) -> Result<Value, StatesError> {
         let call = TaskCall {
             state,
             target,
@@ -230,7 +273,11 @@ impl Run {
         self.engine.inner.resolver.invoke(call).await
     }
 
-    async fn wait_for_token(&self, mut rx: super::TokenReceiver, heartbeat: Option<u64>) -> Result<Value, StatesError> {
+    async fn wait_for_token(
+        &self,
+        mut rx: super::TokenReceiver,
+        heartbeat: Option<u64>,
+    ) -> Result<Value, StatesError> {
         let clock = self.engine.inner.clock.clone();
         loop {
             let message = match heartbeat {
@@ -247,7 +294,12 @@ impl Run {
             match message {
                 Some(TokenMessage::Heartbeat) => continue,
                 Some(TokenMessage::Done(outcome)) => return outcome,
-                None => return Err(StatesError::new(names::TASK_FAILED, "the task token was dropped")),
+                None => {
+                    return Err(StatesError::new(
+                        names::TASK_FAILED,
+                        "the task token was dropped",
+                    ));
+                }
             }
         }
     }
@@ -271,17 +323,32 @@ impl Run {
             }),
             None => Err(StatesError::new(
                 names::TASK_FAILED,
-                format!("the mock configuration has no response for invocation {attempt} of state '{state}'"),
+                format!(
+                    "the mock configuration has no response for invocation {attempt} of state '{state}'"
+                ),
             )),
         })
     }
 
     /// `states:startExecution`: runs a registered machine on this engine.
-    async fn start_child(self: &Arc<Self>, state: &State, input: Value, sync: bool, json_output: bool) -> Result<Value, StatesError> {
+    async fn start_child(
+        self: &Arc<Self>,
+        state: &State,
+        input: Value,
+        sync: bool,
+        json_output: bool,
+    ) -> Result<Value, StatesError> {
         let arn = input.get("StateMachineArn").and_then(Value::as_str).ok_or_else(|| {
             StatesError::runtime(format!("The field 'StateMachineArn' is required but missing from the parameters of state '{}'", state.name))
         })?;
-        let machine = self.engine.inner.machines.read().expect("machine registry lock").get(arn).cloned();
+        let machine = self
+            .engine
+            .inner
+            .machines
+            .read()
+            .expect("machine registry lock")
+            .get(arn)
+            .cloned();
         let Some(machine) = machine else {
             return Err(StatesError::new(
                 "StepFunctions.StateMachineDoesNotExistException",
@@ -291,12 +358,18 @@ impl Run {
         // "Input": a JSON string or a JSON object; the child receives the object.
         let child_input = match input.get("Input") {
             Some(Value::String(s)) => Value::from_json_str(s).map_err(|e| {
-                StatesError::new("StepFunctions.InvalidExecutionInputException", format!("Invalid State Machine Execution Input: '{e}'"))
+                StatesError::new(
+                    "StepFunctions.InvalidExecutionInputException",
+                    format!("Invalid State Machine Execution Input: '{e}'"),
+                )
             })?,
             Some(v) => v.clone(),
             None => Value::object(),
         };
-        let name = input.get("Name").and_then(Value::as_str).map(str::to_string);
+        let name = input
+            .get("Name")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let sm_name = arn.rsplit(':').next().unwrap_or(arn).to_string();
         let options = ExecutionOptions {
             name,
@@ -306,7 +379,10 @@ impl Run {
         };
         let engine = self.engine.clone();
         if !sync {
-            let child_arn_name = options.name.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let child_arn_name = options
+                .name
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
             let options = ExecutionOptions {
                 name: Some(child_arn_name.clone()),
                 ..options
@@ -321,20 +397,35 @@ impl Run {
             });
             return Ok(object([
                 ("ExecutionArn", Value::string(exec_arn)),
-                ("StartDate", Value::string(super::time::format_timestamp(start))),
+                (
+                    "StartDate",
+                    Value::string(super::time::format_timestamp(start)),
+                ),
             ]));
         }
         let execution = Box::pin(engine.execute(&machine, child_input.clone(), options)).await;
-        let encode = |v: &Value| if json_output { v.clone() } else { Value::string(v.to_json_string()) };
+        let encode = |v: &Value| {
+            if json_output {
+                v.clone()
+            } else {
+                Value::string(v.to_json_string())
+            }
+        };
         let mut pairs = vec![
             ("ExecutionArn", Value::string(execution.arn.as_str())),
             ("Input", encode(&child_input)),
             ("InputDetails", object([("Included", Value::Bool(true))])),
             ("Name", Value::string(execution.name.as_str())),
-            ("StartDate", Value::string(super::time::format_timestamp(execution.start_date))),
+            (
+                "StartDate",
+                Value::string(super::time::format_timestamp(execution.start_date)),
+            ),
             ("StateMachineArn", Value::string(arn)),
             ("Status", Value::string(execution.status.as_str())),
-            ("StopDate", Value::string(super::time::format_timestamp(execution.stop_date))),
+            (
+                "StopDate",
+                Value::string(super::time::format_timestamp(execution.stop_date)),
+            ),
         ];
         match execution.output {
             Some(out) => {
@@ -343,7 +434,9 @@ impl Run {
                 Ok(object(pairs))
             }
             None => {
-                let err = execution.error.unwrap_or_else(|| StatesError::bare(names::TASK_FAILED));
+                let err = execution
+                    .error
+                    .unwrap_or_else(|| StatesError::bare(names::TASK_FAILED));
                 if !err.error.is_empty() {
                     pairs.push(("Error", Value::string(err.error.as_str())));
                 }
@@ -351,7 +444,10 @@ impl Run {
                     pairs.push(("Cause", Value::string(c.as_str())));
                 }
                 // A failed child fails the task with States.TaskFailed; the cause is the DescribeExecution output.
-                Err(StatesError::new(names::TASK_FAILED, object(pairs).to_json_string()))
+                Err(StatesError::new(
+                    names::TASK_FAILED,
+                    object(pairs).to_json_string(),
+                ))
             }
         }
     }
@@ -369,11 +465,26 @@ fn lambda_envelope(payload: Value) -> Value {
                 (
                     "AllHttpHeaders",
                     object([
-                        ("X-Amz-Executed-Version", Value::from_vec(vec![Value::string("$LATEST")])),
-                        ("x-amzn-Remapped-Content-Length", Value::from_vec(vec![Value::string("0")])),
-                        ("Connection", Value::from_vec(vec![Value::string("keep-alive")])),
-                        ("x-amzn-RequestId", Value::from_vec(vec![Value::string(request_id.as_str())])),
-                        ("Content-Type", Value::from_vec(vec![Value::string("application/json")])),
+                        (
+                            "X-Amz-Executed-Version",
+                            Value::from_vec(vec![Value::string("$LATEST")]),
+                        ),
+                        (
+                            "x-amzn-Remapped-Content-Length",
+                            Value::from_vec(vec![Value::string("0")]),
+                        ),
+                        (
+                            "Connection",
+                            Value::from_vec(vec![Value::string("keep-alive")]),
+                        ),
+                        (
+                            "x-amzn-RequestId",
+                            Value::from_vec(vec![Value::string(request_id.as_str())]),
+                        ),
+                        (
+                            "Content-Type",
+                            Value::from_vec(vec![Value::string("application/json")]),
+                        ),
                     ]),
                 ),
                 (
@@ -389,7 +500,10 @@ fn lambda_envelope(payload: Value) -> Value {
                 ("HttpStatusCode", Value::int(200)),
             ]),
         ),
-        ("SdkResponseMetadata", object([("RequestId", Value::string(request_id.as_str()))])),
+        (
+            "SdkResponseMetadata",
+            object([("RequestId", Value::string(request_id.as_str()))]),
+        ),
         ("StatusCode", Value::int(200)),
     ])
 }
@@ -404,8 +518,14 @@ mod tests {
             integration("arn:aws:lambda:us-east-1:111122223333:function:f"),
             Integration::LambdaArn("arn:aws:lambda:us-east-1:111122223333:function:f")
         );
-        assert_eq!(integration("arn:aws:states:::lambda:invoke"), Integration::LambdaInvoke);
-        assert_eq!(integration("arn:aws:states:::lambda:invoke.waitForTaskToken"), Integration::LambdaInvoke);
+        assert_eq!(
+            integration("arn:aws:states:::lambda:invoke"),
+            Integration::LambdaInvoke
+        );
+        assert_eq!(
+            integration("arn:aws:states:::lambda:invoke.waitForTaskToken"),
+            Integration::LambdaInvoke
+        );
         assert_eq!(
             integration("arn:aws:states:::states:startExecution.sync:2"),
             Integration::StartExecution {
@@ -413,12 +533,18 @@ mod tests {
                 json_output: true
             }
         );
-        assert_eq!(integration("arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings"), Integration::Other);
+        assert_eq!(
+            integration("arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings"),
+            Integration::Other
+        );
     }
 
     #[test]
     fn history_resource_parts() {
-        assert_eq!(resource_parts("arn:aws:states:::lambda:invoke"), ("lambda".into(), "invoke".into()));
+        assert_eq!(
+            resource_parts("arn:aws:states:::lambda:invoke"),
+            ("lambda".into(), "invoke".into())
+        );
         assert_eq!(
             resource_parts("arn:aws:states:::aws-sdk:securityhub:batchUpdateFindings"),
             ("aws-sdk:securityhub".into(), "batchUpdateFindings".into())
