@@ -140,29 +140,45 @@ fn eval_expr(expr: &Expr, scope: &dyn Scope) -> Eval {
 }
 
 fn eval_call(call: &Call, scope: &dyn Scope) -> Eval {
-    let args = call
-        .args
-        .iter()
-        .map(|a| eval_expr(a, scope))
-        .collect::<Result<Vec<_>, _>>()?;
+    let n = call.args.len();
+    if call.func == Func::Array || n > 3 {
+        let args = call
+            .args
+            .iter()
+            .map(|a| eval_expr(a, scope))
+            .collect::<Result<Vec<_>, _>>()?;
+        if call.func == Func::Array {
+            return Ok(Value::from_vec(args));
+        }
+        return apply(call, &args);
+    }
+    // Every other function takes at most three arguments: keep them off the heap.
+    let mut args: [Value; 3] = Default::default();
+    for (slot, arg) in args.iter_mut().zip(&call.args) {
+        *slot = eval_expr(arg, scope)?;
+    }
+    apply(call, &args[..n])
+}
+
+fn apply(call: &Call, args: &[Value]) -> Eval {
     let result = match call.func {
-        Func::Format => format_call(call, &args),
-        Func::StringToJson => json::string_to_json(&args),
-        Func::JsonToString => Ok(json::json_to_string(&args)),
-        Func::Array => Ok(Value::from_vec(args)),
-        Func::ArrayPartition => array::partition(&args),
-        Func::ArrayContains => array::contains(&args),
-        Func::ArrayRange => array::range(&args),
-        Func::ArrayGetItem => array::get_item(&args),
-        Func::ArrayLength => array::length(&args),
-        Func::ArrayUnique => array::unique(&args),
-        Func::Base64Encode => encoding::base64_encode(&args),
-        Func::Base64Decode => encoding::base64_decode(&args),
-        Func::Hash => hash::hash(&args),
-        Func::JsonMerge => json::merge(&args),
-        Func::MathRandom => math::random(&args),
-        Func::MathAdd => math::add(&args),
-        Func::StringSplit => string::split(&args),
+        Func::Format => format_call(call, args),
+        Func::StringToJson => json::string_to_json(args),
+        Func::JsonToString => Ok(json::json_to_string(args)),
+        Func::Array => Ok(Value::from_vec(args.to_vec())),
+        Func::ArrayPartition => array::partition(args),
+        Func::ArrayContains => array::contains(args),
+        Func::ArrayRange => array::range(args),
+        Func::ArrayGetItem => array::get_item(args),
+        Func::ArrayLength => array::length(args),
+        Func::ArrayUnique => array::unique(args),
+        Func::Base64Encode => encoding::base64_encode(args),
+        Func::Base64Decode => encoding::base64_decode(args),
+        Func::Hash => hash::hash(args),
+        Func::JsonMerge => json::merge(args),
+        Func::MathRandom => math::random(args),
+        Func::MathAdd => math::add(args),
+        Func::StringSplit => string::split(args),
         // "returns a version 4 universally unique identifier (v4 UUID) generated using random numbers"
         Func::Uuid => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
     };
