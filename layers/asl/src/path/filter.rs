@@ -587,12 +587,7 @@ fn java_unescape(s: &str) -> String {
 impl Parser<'_> {
     /// Parses the `(...)` of a `[?(...)]` spanning `open..end`.
     pub(super) fn filter_expr(&self, open: usize, end: usize) -> PResult<Expr> {
-        let mut p = Parser {
-            s: self.s,
-            b: self.b,
-            pos: open,
-            end,
-        };
+        let mut p = self.nested(open, end)?;
         let expr = p.or()?;
         p.skip_spaces();
         if p.pos < p.end {
@@ -605,6 +600,14 @@ impl Parser<'_> {
             );
         }
         Ok(expr)
+    }
+
+    fn deeper(&mut self) -> PResult<()> {
+        if self.depth >= super::parse::MAX_DEPTH {
+            return self.fail(self.pos, "the path nests too deeply");
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn skip_spaces(&mut self) {
@@ -664,12 +667,17 @@ impl Parser<'_> {
                 // `!@.x`: the path itself carries the negation (a "must not exist" check).
                 self.pos = save;
             } else {
-                return Ok(Expr::Not(Box::new(self.operand()?)));
+                self.deeper()?;
+                let e = self.operand()?;
+                self.depth -= 1;
+                return Ok(Expr::Not(Box::new(e)));
             }
         }
         if self.cur() == Some(b'(') {
             self.pos += 1;
+            self.deeper()?;
             let e = self.or()?;
+            self.depth -= 1;
             self.skip_spaces();
             if self.cur() != Some(b')') {
                 return self.fail(self.pos, "expected ')' in the filter");

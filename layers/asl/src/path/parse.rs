@@ -21,7 +21,12 @@ pub(super) struct Parser<'a> {
     pub b: &'a [u8],
     pub pos: usize,
     pub end: usize,
+    /// How deeply filters, parentheses and `!` nest here; bounded so a hostile path cannot exhaust the stack.
+    pub depth: usize,
 }
+
+/// The deepest nesting of filters, parentheses and negations a path may use.
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// Parses a whole path: its root, then its steps.
 pub(super) fn parse_path(text: &str) -> PResult<(Root, Compiled)> {
@@ -48,7 +53,22 @@ impl<'a> Parser<'a> {
             b: s.as_bytes(),
             pos: 0,
             end: s.len(),
+            depth: 0,
         }
+    }
+
+    /// A parser for the window `pos..end`, one level deeper.
+    pub fn nested(&self, pos: usize, end: usize) -> PResult<Parser<'a>> {
+        if self.depth >= MAX_DEPTH {
+            return self.fail(pos, "the path nests too deeply");
+        }
+        Ok(Parser {
+            s: self.s,
+            b: self.b,
+            pos,
+            end,
+            depth: self.depth + 1,
+        })
     }
 
     pub fn fail<T>(&self, pos: usize, msg: impl Into<String>) -> PResult<T> {
@@ -289,12 +309,7 @@ impl<'a> Parser<'a> {
 
     /// A path starting at `@` or `$` that spans `start..end` (filter operands, function arguments).
     pub fn sub_path(&self, start: usize, end: usize) -> PResult<SubPath> {
-        let mut p = Parser {
-            s: self.s,
-            b: self.b,
-            pos: start + 1,
-            end,
-        };
+        let mut p = self.nested(start + 1, end)?;
         let compiled = p.compiled()?;
         Ok(SubPath {
             current: self.b[start] == b'@',

@@ -136,6 +136,10 @@ fn parse_errors_name_the_path_and_the_position() {
         ("$.a.length().b", "must be the last step"),
         ("$.a.length(", "not closed"),
         ("$..length()", "not a function"),
+        (
+            "$[?(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((@.a)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))]",
+            "nests too deeply",
+        ),
     ] {
         let err = Path::parse(text).expect_err(text);
         assert_eq!(err.path, text);
@@ -577,6 +581,19 @@ fn filter_literals() {
     assert_eq!(vals("$[?(@.v =~ /5/)].v"), json!(["5", 5]));
     assert_eq!(vals("$[?(@.v =~ /tr.e/)].v"), json!([true]));
     assert_eq!(vals("$[?(@.v == '\\u0041' || @.v == 'x')].v"), json!([]));
+    // `@` alone is the item itself.
+    assert_eq!(
+        sel("$[?(@ > 2)]", &json!([1, 2, 3, 4])),
+        Some(json!([3, 4]))
+    );
+    assert_eq!(
+        sel("$[?(@ =~ /a.*/)]", &json!(["abc", "bc", 1])),
+        Some(json!(["abc"]))
+    );
+    assert_eq!(
+        sel("$[?(@ in [1, 'x'])]", &json!([1, 2, "x"])),
+        Some(json!([1, "x"]))
+    );
     // `!` before a path only negates an existence check.
     assert_eq!(vals("$[?(!@.w)].v").as_array().unwrap().len(), 8);
 }
