@@ -933,3 +933,121 @@ proptest! {
         prop_assert_eq!(path.select(&target), cur.cloned());
     }
 }
+
+/// The AWS recordings (see /work/shared/conformance/README.md), read from the project's shared directory.
+fn recordings() -> Vec<(String, serde_json::Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/aws-recorded");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("readable");
+            let name = p
+                .file_stem()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            (name, serde_json::from_str(&text).expect("JSON"))
+        })
+        .collect();
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(cases.len() > 300, "the recordings are missing");
+    cases
+}
+
+/// Every path in the recorded definitions parses; the fields AWS restricts to Reference Paths
+/// (`ResultPath`, a Choice rule's `Variable` and `*Path` operands) hold reference paths.
+#[test]
+fn recorded_definitions_paths_parse() {
+    fn visit(v: &serde_json::Value, key: &str, in_choices: bool, seen: &mut usize) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    visit(v, k, in_choices || k == "Choices", seen);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| visit(v, key, in_choices, seen)),
+            serde_json::Value::String(s)
+                if s.starts_with('$')
+                    && (key.ends_with(".$") || key.ends_with("Path") || key == "Variable") =>
+            {
+                let path = Path::parse(s).unwrap_or_else(|e| panic!("{key}: {e}"));
+                if key == "ResultPath"
+                    || (in_choices && (key == "Variable" || key.ends_with("Path")))
+                {
+                    assert!(path.is_reference_path(), "{key}: {s}");
+                }
+                *seen += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut seen = 0;
+    for (_, case) in recordings() {
+        visit(&case["definition"], "", false, &mut seen);
+    }
+    assert!(seen > 100, "{seen}");
+}
+
+/// Single Pass states whose `Parameters` are input paths: the recorded output is what the paths select.
+#[test]
+fn recorded_parameter_paths_select_what_aws_selected() {
+    let mut checked = 0;
+    for (name, case) in recordings() {
+        let states = case["definition"]["States"].as_object().expect("States");
+        let [(_, state)] = states.iter().collect::<Vec<_>>()[..] else {
+            continue;
+        };
+        let state = state.as_object().expect("a state");
+        let Some(params) = state.get("Parameters").and_then(|p| p.as_object()) else {
+            continue;
+        };
+        if state.get("Type").and_then(|t| t.as_str()) != Some("Pass")
+            || state
+                .keys()
+                .any(|k| !matches!(k.as_str(), "Type" | "Parameters" | "End" | "Comment"))
+            || case["expected"]["status"] != "SUCCEEDED"
+            || !params.iter().all(|(k, v)| {
+                k.ends_with(".$")
+                    && v.as_str()
+                        .is_some_and(|s| s.starts_with("$[") || s.starts_with("$."))
+            })
+        {
+            continue;
+        }
+        let input = Value::from(&case["input"]);
+        for (k, v) in params {
+            let got = p(v.as_str().expect("a path")).select(&input);
+            let want = Value::from(&case["expected"]["output"][k.trim_end_matches(".$")]);
+            assert_eq!(got, Some(want), "{name}: {v}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 13, "{checked}");
+}
+
+/// `Invalid path '$.NoSuchInputPath' : No results for path: $['NoSuchInputPath']`: the path selects
+/// nothing and its normalized form is the one AWS prints.
+#[test]
+fn recorded_missing_path_causes_use_the_normalized_form() {
+    let mut checked = 0;
+    for (name, case) in recordings() {
+        let Some(cause) = case["expected"]["cause"].as_str() else {
+            continue;
+        };
+        let Some(at) = cause.find("Invalid path '") else {
+            continue;
+        };
+        let rest = &cause[at + "Invalid path '".len()..];
+        let (text, normalized) = rest
+            .split_once("' : No results for path: ")
+            .expect("AWS's wording");
+        let path = p(text);
+        assert_eq!(path.normalized(), normalized, "{name}");
+        assert_eq!(path.select(&Value::from(&case["input"])), None, "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked}");
+}
