@@ -104,6 +104,8 @@ fn map_10000_items(bencher: divan::Bencher) {
                 "ItemsPath": "$.items",
                 "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
                 "ItemProcessor": {"StartAt": "Mark", "States": {"Mark": {"Type": "Pass", "Result": "done", "ResultPath": "$.status", "End": true}}},
+                // 10,000 results are more than the 256 KiB payload quota allows, on AWS too.
+                "ResultPath": null,
                 "End": true
             }
         }
@@ -120,10 +122,16 @@ fn map_10000_items(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn parallel_fan_out(bencher: divan::Bencher) {
-    let branch = serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}});
+    // State names are unique across the whole machine, branches included (as AWS requires).
+    let branches: Vec<serde_json::Value> = (0..100)
+        .map(|i| {
+            let (a, b) = (format!("A{i}"), format!("B{i}"));
+            serde_json::json!({"StartAt": a, "States": {a.clone(): {"Type": "Pass", "Next": b}, b: {"Type": "Pass", "End": true}}})
+        })
+        .collect();
     let m = machine(serde_json::json!({
         "StartAt": "Fan",
-        "States": {"Fan": {"Type": "Parallel", "Branches": vec![branch; 100], "End": true}}
+        "States": {"Fan": {"Type": "Parallel", "Branches": branches, "End": true}}
     }));
     let input = finding();
     // One Parallel state plus two Pass states per branch.

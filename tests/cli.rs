@@ -1,0 +1,157 @@
+//! The `soar` command end to end: `exec` (one JSON object on stdout; exit 0 succeeded, 1 failed, 2 bad usage
+//! or invalid definition), `validate` and `graph`, run on the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn soar(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_soar"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("soar runs")
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {text}"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn exec_succeeds_with_output_and_exit_0() {
+    let out = soar(&[
+        "exec",
+        "examples/asl/triage.asl.yaml",
+        "--input-file",
+        "examples/asl/finding-event.json",
+        "--fast-wait",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = stdout_json(&out);
+    assert_eq!(v["status"], "SUCCEEDED");
+    assert_eq!(v["output"]["findings"], 5);
+    let routes: Vec<&str> = v["output"]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["route"].as_str().unwrap())
+        .collect();
+    assert_eq!(routes, ["ticketed", "incident", "ticket_closed", "no_action", "no_action"]);
+}
+
+#[test]
+fn exec_failure_prints_error_and_cause_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "m.asl.json",
+        r#"{"StartAt":"pass","States":{"pass":{"Type":"Pass","InputPath":"$.y","End":true}}}"#,
+    );
+    let out = soar(&["exec", def.to_str().unwrap(), "--input", r#"{"x":1}"#]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = stdout_json(&out);
+    assert_eq!(v["status"], "FAILED");
+    assert_eq!(v["error"], "States.Runtime");
+    assert_eq!(
+        v["cause"],
+        "An error occurred while executing the state 'pass' (entered at the event id #2). Invalid path '$.y' : No results for path: $['y']"
+    );
+}
+
+#[test]
+fn exec_with_mock_config_and_substitution() {
+    let out = soar(&[
+        "exec",
+        "examples/asl/remediate.asl.yaml",
+        "--input-file",
+        "examples/asl/finding-event.json",
+        "--sub",
+        "RemediateFunctionArn=arn:aws:lambda:eu-west-1:111122223333:function:remediate",
+        "--mock-config",
+        "examples/asl/remediate.mocks.json",
+        "--test-case",
+        "ThrottledThenFixed",
+        "--fast-wait",
+        "--history",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = stdout_json(&out);
+    assert_eq!(v["output"]["route"], "remediated");
+    let types: Vec<&str> = v["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    // Two throttled attempts, then success; each attempt is scheduled, started and failed or succeeded.
+    assert_eq!(types.iter().filter(|t| **t == "TaskFailed").count(), 2);
+    assert_eq!(types.iter().filter(|t| **t == "TaskSucceeded").count(), 1);
+    assert_eq!(types.first(), Some(&"ExecutionStarted"));
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
+}
+
+#[test]
+fn a_missing_substitution_is_bad_usage() {
+    let out = soar(&["exec", "examples/asl/remediate.asl.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no substitution given for ${RemediateFunctionArn}"), "{stderr}");
+    assert!(stderr.contains("/States/Remediate/Parameters/FunctionName"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn invalid_definition_exits_2_with_diagnostics_naming_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "bad.asl.json",
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}"#,
+    );
+    let out = soar(&["exec", def.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/States/A/Next"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(soar(&["exec"]).status.code(), Some(2));
+    assert_eq!(soar(&["frobnicate"]).status.code(), Some(2));
+    let out = soar(&["exec", "examples/asl/triage.asl.yaml", "--input", "{not json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the input is not valid JSON"));
+}
+
+#[test]
+fn validate_reports_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.asl.json",
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#,
+    );
+    let out = soar(&["validate", "examples/asl/triage.asl.yaml", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("triage.asl.yaml: valid"), "{stdout}");
+    assert!(stdout.contains("/States/B"), "{stdout}");
+    let out = soar(&["validate", "examples/asl/triage.asl.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn graph_draws_mermaid_and_dot() {
+    let out = soar(&["graph", "examples/asl/remediate.asl.yaml", "--sub", "RemediateFunctionArn=f"]);
+    assert_eq!(out.status.code(), Some(0));
+    let mermaid = String::from_utf8_lossy(&out.stdout);
+    assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
+    assert!(mermaid.contains("Remediate --> Resolved"), "{mermaid}");
+    assert!(mermaid.contains("Remediate -.->|\"catch States.ALL\"| OpenTicket"), "{mermaid}");
+    let out = soar(&["graph", "examples/asl/triage.asl.yaml", "--format", "dot"]);
+    let dot = String::from_utf8_lossy(&out.stdout);
+    assert!(dot.starts_with("digraph StateMachine {"), "{dot}");
+    assert!(dot.contains("subgraph cluster_Findings_items"), "{dot}");
+}
