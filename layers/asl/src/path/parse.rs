@@ -188,6 +188,10 @@ impl<'a> Parser<'a> {
 
     /// A dot-notation name or a function call (Jayway's `readPropertyOrFunctionToken`): anything up to the
     /// next `.`, `[` or `(`; a space is refused.
+    ///
+    /// AWS's guide says "you must use bracket notation" for characters outside JsonPath's
+    /// `member-name-shorthand`, but its Jayway reader accepts them: AWS resolves `$.delivery-partner`
+    /// (recorded case base-scenarios--map-state-item-selector-singleton).
     fn name(&mut self, steps: &mut Vec<Step>) -> PResult<()> {
         let start = self.pos;
         let mut i = start;
