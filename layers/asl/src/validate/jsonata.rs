@@ -1,52 +1,40 @@
-//! Checks of `{% %}` JSONata expressions in JSONata states.
+//! Checks of `{% %}` JSONata expressions in JSONata states, with the JSONata module's compiler.
 
 use serde_json::Value;
 
 use super::{Validator, codes};
 use crate::diagnostic::pointer;
+use crate::jsonata::Expression;
 
-/// Why a JSONata expression is refused: (code, message), or `None` when it is accepted.
+/// Why a JSONata expression (without its `{% %}`) is refused: `(code, message)`, or `None`.
 ///
-/// This is the syntax check `CreateStateMachine` applies ("A JSONata expression that fails to parse is
-/// refused with INVALID_JSONATA_EXPRESSION and the parser's own message", measured by floci against
-/// AWS), plus the references AWS refuses outright: `$$` ("UNSUPPORTED_JSONATA_EXPRESSION: Reference to
-/// '$$' is not supported.").
-pub(crate) fn jsonata_expression_problem(expression: &str) -> Option<(&'static str, String)> {
-    match jsonata_core::parser::parse(expression) {
-        Err(err) => {
-            // AWS's message is the parser's text without its "S0xxx: " code.
-            let text = err.to_string();
-            let text = match text.split_once(": ") {
-                Some((code, rest)) if code.len() == 5 && code.starts_with('S') => rest.to_owned(),
-                _ => text,
-            };
-            Some((codes::INVALID_JSONATA_EXPRESSION, text))
-        }
-        Ok(ast) => {
-            // The AST serializes to JSON, which lets one walk find `$$` (the parser's `ParentVariable`)
-            // wherever it is nested.
-            let tree = serde_json::to_value(&ast).ok()?;
-            if contains_key(&tree, "ParentVariable") {
-                return Some((
-                    codes::UNSUPPORTED_JSONATA_EXPRESSION,
-                    "Reference to '$$' is not supported.".into(),
-                ));
-            }
-            None
-        }
+/// Measured by floci against AWS: "A JSONata expression that fails to parse ... is refused with
+/// INVALID_JSONATA_EXPRESSION and the parser's own message" (without its `S0xxx` code); a reference AWS
+/// does not offer is UNSUPPORTED_JSONATA_EXPRESSION: `Reference to '$$' is not supported.`, `Reference to
+/// 'phone' at the top level is not supported.`, and `$states.errorOutput` outside a Catcher's `Output` or
+/// `Assign`: `Field '$states.errorOutput' does not exist.`.
+pub(crate) fn jsonata_expression_problem(
+    expression: &str,
+    error_output_allowed: bool,
+) -> Option<(&'static str, String)> {
+    let compiled = match Expression::compile(expression) {
+        Ok(compiled) => compiled,
+        Err(e) => return Some((codes::INVALID_JSONATA_EXPRESSION, e.message().to_owned())),
+    };
+    if let Some(message) = compiled.unsupported_reference() {
+        return Some((codes::UNSUPPORTED_JSONATA_EXPRESSION, message));
     }
+    if !error_output_allowed && compiled.reads_states_member("errorOutput") {
+        return Some((
+            codes::UNSUPPORTED_JSONATA_EXPRESSION,
+            "Field '$states.errorOutput' does not exist.".into(),
+        ));
+    }
+    None
 }
 
-fn contains_key(tree: &Value, key: &str) -> bool {
-    match tree {
-        Value::Object(o) => o.iter().any(|(k, v)| k == key || contains_key(v, key)),
-        Value::Array(a) => a.iter().any(|v| contains_key(v, key)),
-        _ => false,
-    }
-}
-
-/// The expression inside `{% ... %}`, if `s` is written that way.
-pub(crate) fn expression_of(s: &str) -> Option<&str> {
+/// The expression inside `{% ... %}`, if `s` opens and closes that way.
+fn expression_of(s: &str) -> Option<&str> {
     s.strip_prefix("{%")?.strip_suffix("%}")
 }
 
@@ -55,8 +43,14 @@ impl Validator {
     /// as a string).
     pub(crate) fn jsonata_string(&mut self, s: &str, loc: &str) {
         match expression_of(s) {
-            Some(expression) => self.jsonata_expression(expression, loc),
-            // Measured on AWS: "JSONata string must start with {% and end with %}".
+            Some(expression) => {
+                if let Some((code, message)) =
+                    jsonata_expression_problem(expression, self.error_output_allowed)
+                {
+                    self.error(code, loc, message);
+                }
+            }
+            // AWS: "JSONata string must start with {% and end with %}".
             None => self.schema(loc, "JSONata string must start with {% and end with %}"),
         }
     }
@@ -77,12 +71,6 @@ impl Validator {
                 }
             }
             _ => {}
-        }
-    }
-
-    fn jsonata_expression(&mut self, expression: &str, loc: &str) {
-        if let Some((code, message)) = jsonata_expression_problem(expression) {
-            self.error(code, loc, message);
         }
     }
 }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::state::{StateCx, field_query_language, wrong_language_message};
 use super::{Ql, Scope, Validator, codes};
 use crate::diagnostic::pointer;
+use crate::path::Root;
 
 /// Fields only a Distributed Map uses. The Map page lists ItemReader, ItemBatcher and ResultWriter under
 /// "Distributed Map state fields".
@@ -45,7 +46,9 @@ impl Validator {
             "ItemProcessor" | "Iterator" => self.processor(value, floc),
             // The Map page: "ItemsPath ... a reference path"; it may read the context object ($$) or a
             // variable.
-            "ItemsPath" => self.reference_path(value, floc),
+            "ItemsPath" => {
+                self.reference_path(value, floc);
+            }
             // "Items (JSONata only): a JSON array or a JSONata expression that must evaluate to an array".
             "Items" => match value {
                 Value::Array(_) => self.jsonata_value(value, floc),
@@ -151,13 +154,13 @@ impl Validator {
 
     /// A `*Path` field giving a number: a Reference Path that may not read the context object.
     fn number_path(&mut self, value: &Value, loc: &str) {
-        if value.as_str().is_some_and(|s| s.starts_with("$$")) {
+        if let Some(path) = self.reference_path(value, loc)
+            && *path.root() == Root::Context
+        {
             self.schema(
                 loc,
                 "Value is not a Reference Path: the context object is not allowed here",
             );
-        } else {
-            self.reference_path(value, loc);
         }
     }
 

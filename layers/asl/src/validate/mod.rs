@@ -121,6 +121,8 @@ pub(crate) struct Validator {
     state_names: HashMap<String, ()>,
     /// Every Map `Label` seen so far, for DUPLICATE_LABEL_NAME.
     labels: HashMap<String, ()>,
+    /// Whether `$states.errorOutput` may be read: only in a Catcher's `Output` and `Assign`.
+    error_output_allowed: bool,
 }
 
 impl Validator {
@@ -147,6 +149,14 @@ impl Validator {
     /// A `SCHEMA_VALIDATION_FAILED` error.
     pub(crate) fn schema(&mut self, location: impl Into<String>, message: impl Into<String>) {
         self.error(codes::SCHEMA_VALIDATION_FAILED, location, message);
+    }
+
+    /// How many errors have been found so far.
+    pub(crate) fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub(crate) fn machine_ql(&self) -> Ql {

@@ -5,7 +5,11 @@ use serde_json::{Map, Value};
 
 use super::state::{field_query_language, looks_like_path_or_call, wrong_language_message};
 use super::{Ql, Validator, codes};
+use crate::choice::Condition;
 use crate::diagnostic::pointer;
+use crate::intrinsics::Intrinsic;
+use crate::path::{Path, Root};
+use crate::payload::Template;
 
 /// The comparison operators of a JSONPath Choice rule and the JSON type of their operand.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -144,68 +148,79 @@ impl Validator {
         }
     }
 
-    /// A JSONPath string (`$...`, `$$...` or a `$variable...`).
+    /// A JSONPath string (`$...`, `$$...` or a `$variable...`), parsed by [`Path::parse`].
     pub(crate) fn path(&mut self, value: &Value, loc: &str) {
         if let Some(text) = self.expect_string(value, loc)
-            && !text.starts_with('$')
+            && let Err(e) = Path::parse(text)
         {
-            self.schema(loc, "Value must be a valid JSONPath.");
+            self.schema(loc, format!("Value must be a valid JSONPath: {}", e.reason));
         }
     }
 
-    /// A Reference Path: only field names and single array indexes ("SecondsPath", "TimestampPath",
-    /// "ItemsPath", `Variable`, `*Path` comparisons).
-    pub(crate) fn reference_path(&mut self, value: &Value, loc: &str) {
-        if let Some(text) = self.expect_string(value, loc)
-            && let Some(reason) = reference_path_problem(text)
-        {
-            self.schema(loc, format!("Value is not a Reference Path: {reason}"));
+    /// A Reference Path, parsed: "A reference path is a path whose syntax is limited in such a way that it
+    /// can identify only a single node in a JSON structure" (`SecondsPath`, `TimestampPath`, `ItemsPath`,
+    /// `Variable`, `*Path` comparisons). Returns the path when it is one.
+    pub(crate) fn reference_path(&mut self, value: &Value, loc: &str) -> Option<Path> {
+        let text = self.expect_string(value, loc)?;
+        match reference_path(text) {
+            Ok(path) => Some(path),
+            Err(reason) => {
+                self.schema(loc, format!("Value is not a Reference Path: {reason}"));
+                None
+            }
         }
     }
 
     /// `ResultPath`: "ResultPath ... must be a Reference Path" that writes into the state input (`$...`),
     /// or `null` to discard the result.
     pub(crate) fn result_path(&mut self, value: &Value, loc: &str) {
-        if value.is_null() {
-            return;
-        }
-        if let Some(text) = self.expect_string(value, loc) {
-            match reference_path_problem(text) {
-                Some(reason) => {
-                    self.schema(loc, format!("Value is not a Reference Path: {reason}"))
-                }
-                None if text.starts_with("$$")
-                    || (text.len() > 1 && !text[1..].starts_with(['.', '['])) =>
-                {
-                    self.schema(
-                        loc,
-                        "Value is not a Reference Path: ResultPath must start with '$.' or '$['",
-                    )
-                }
-                None => {}
-            }
-        }
-    }
-
-    /// `ErrorPath`, `CausePath`: the Fail page, "a path or an intrinsic function".
-    pub(crate) fn path_or_intrinsic(&mut self, value: &Value, loc: &str) {
-        if let Some(text) = self.expect_string(value, loc)
-            && !text.starts_with('$')
-            && !text.starts_with("States.")
+        if !value.is_null()
+            && let Some(path) = self.reference_path(value, loc)
+            && *path.root() != Root::Input
         {
             self.schema(
                 loc,
-                "The value must be a valid JSONPath or a valid intrinsic function call",
+                "Value is not a Reference Path: ResultPath must start with '$'",
             );
+        }
+    }
+
+    /// `ErrorPath`, `CausePath`: the Fail page, "a path or an intrinsic function". Measured on AWS: a
+    /// Reference Path or an intrinsic call.
+    pub(crate) fn path_or_intrinsic(&mut self, value: &Value, loc: &str) {
+        let Some(text) = self.expect_string(value, loc) else {
+            return;
+        };
+        if Intrinsic::looks_like_call(text) {
+            if let Err(e) = Intrinsic::parse(text) {
+                self.schema(
+                    loc,
+                    format!(
+                        "The value must be a valid intrinsic function call: {}",
+                        e.reason
+                    ),
+                );
+            }
+        } else if let Err(reason) = reference_path(text) {
+            self.schema(loc, format!("Value is not a Reference Path: {reason}"));
         }
     }
 
     /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, JSONPath `Assign`):
     /// keys ending in `.$` take a path or an intrinsic function.
     pub(crate) fn payload_template(&mut self, value: &Value, loc: &str) {
-        match value {
-            Value::Object(_) | Value::Array(_) => self.template_node(value, loc),
-            _ => self.schema(loc, "Expected value of type [OBJECT]"),
+        if !matches!(value, Value::Object(_) | Value::Array(_)) {
+            self.schema(loc, "Expected value of type [OBJECT]");
+            return;
+        }
+        let before = self.error_count();
+        self.template_node(value, loc);
+        // The shared compiler has the last word on every `.$` value (paths and intrinsic calls), so what
+        // validates also runs; it is only asked when the checks above found nothing, to report once.
+        if self.error_count() == before
+            && let Err(e) = Template::compile(value)
+        {
+            self.schema(format!("{loc}{}", e.pointer), e.message);
         }
     }
 
@@ -361,8 +376,16 @@ impl Validator {
                         self.expect_nonempty_string(item, &floc);
                     }
                     "ResultPath" => self.result_path(item, &floc),
-                    "Output" => self.jsonata_value(item, &floc),
-                    "Assign" => self.assign(ql, item, &floc),
+                    // "$states.errorOutput ... available in the Output and Assign of a Catcher".
+                    "Output" | "Assign" => {
+                        self.error_output_allowed = true;
+                        if key == "Output" {
+                            self.jsonata_value(item, &floc);
+                        } else {
+                            self.assign(ql, item, &floc);
+                        }
+                        self.error_output_allowed = false;
+                    }
                     "Comment" => {
                         self.expect_string(item, &floc);
                     }
@@ -418,7 +441,16 @@ impl Validator {
             }
             match ql {
                 Ql::Jsonata => self.jsonata_choice_rule(rule, &rloc),
-                Ql::JsonPath => self.jsonpath_choice_rule(rule, &rloc, true),
+                Ql::JsonPath => {
+                    let before = self.error_count();
+                    self.jsonpath_choice_rule(rule, &rloc, true);
+                    // The shared rule compiler (what runs the rule) must accept it too.
+                    if self.error_count() == before
+                        && let Err(e) = Condition::compile(&Value::Object(rule.clone()))
+                    {
+                        self.schema(format!("{rloc}{}", e.pointer), e.message);
+                    }
+                }
             }
         }
     }
@@ -505,7 +537,9 @@ impl Validator {
                 "Comment" => {
                     self.expect_string(item, &floc);
                 }
-                "Variable" => self.reference_path(item, &floc),
+                "Variable" => {
+                    self.reference_path(item, &floc);
+                }
                 "And" | "Or" => {
                     if let Some(rules) = self.expect_nonempty_array(item, &floc) {
                         for (i, sub) in rules.iter().enumerate() {
@@ -555,20 +589,24 @@ impl Validator {
                     self.schema(loc, "String does not match RFC3339 timestamp");
                 }
             }
-            Operand::Path => self.reference_path(value, loc),
+            Operand::Path => {
+                self.reference_path(value, loc);
+            }
         }
     }
 }
 
-/// Why `text` is not a Reference Path ("a Path with syntax limited in such a way that it can only
-/// identify a single node in a JSON structure: The operators "@", ",", ":", and "?" are not supported -
-/// all Reference Paths MUST be unambiguous references to a single value, array, or object").
-fn reference_path_problem(text: &str) -> Option<&'static str> {
+/// `text` parsed as a Reference Path, or why it is not one. The input-output page: "The operators @, ,,
+/// :, and ? aren't supported" and "Functions such as length() aren't supported". AWS's message for a
+/// path not starting with `$`: "Value is not a Reference Path: Reference path didn't start with '$'".
+pub(crate) fn reference_path(text: &str) -> Result<Path, String> {
     if !text.starts_with('$') {
-        return Some("Reference path didn't start with '$'");
+        return Err("Reference path didn't start with '$'".into());
     }
-    if text.contains("..") || text.contains('*') || text.contains('?') || text.contains('@') {
-        return Some("Reference path must identify a single node");
+    let path = Path::parse(text).map_err(|e| e.reason)?;
+    if path.is_reference_path() {
+        Ok(path)
+    } else {
+        Err("only field names and single array indexes may be used".into())
     }
-    None
 }

@@ -323,7 +323,7 @@ impl Validator {
                 self.integer_or_expression(ql, value, floc, 1, Some(99_999_999))
             }
             "TimeoutSecondsPath" | "HeartbeatSecondsPath" | "SecondsPath" | "TimestampPath" => {
-                self.reference_path(value, floc)
+                self.reference_path(value, floc);
             }
             "Retry" => self.retriers(value, floc),
             "Catch" => self.catchers(ql, value, floc),

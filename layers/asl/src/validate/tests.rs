@@ -1662,6 +1662,47 @@ fn jsonata_root_reference_is_unsupported() {
 }
 
 #[test]
+fn jsonata_top_level_names_are_unsupported() {
+    // Measured by floci on AWS: "Reference to 'phone' at the top level is not supported."
+    assert_errors(
+        &jsonata_output(json!({"v": "{% phone %}"})),
+        &[(
+            codes::UNSUPPORTED_JSONATA_EXPRESSION,
+            "/States/Main/Output/v",
+            "Reference to 'phone' at the top level is not supported.",
+        )],
+    );
+    assert_clean(&jsonata_output(
+        json!({"v": "{% $states.input.items[value > 3] %}"}),
+    ));
+}
+
+#[test]
+fn error_output_is_only_read_in_catchers() {
+    assert_errors(
+        &jsonata_output(json!("{% $states.errorOutput %}")),
+        &[(
+            codes::UNSUPPORTED_JSONATA_EXPRESSION,
+            "/States/Main/Output",
+            "Field '$states.errorOutput' does not exist.",
+        )],
+    );
+    let catching = |field: &str| {
+        let mut catcher = json!({"ErrorEquals": ["States.ALL"], "Next": "Handled"});
+        catcher[field] = match field {
+            "Assign" => json!({"lastError": "{% $states.errorOutput %}"}),
+            _ => json!("{% $states.errorOutput %}"),
+        };
+        jsonata_machine(json!({
+            "Main": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Catch": [catcher], "Next": "Handled"},
+            "Handled": {"Type": "Pass", "End": true}
+        }))
+    };
+    assert_clean(&catching("Output"));
+    assert_clean(&catching("Assign"));
+}
+
+#[test]
 fn jsonata_strings_must_close() {
     assert_errors(
         &jsonata_output(json!("{% 1")),
@@ -1868,4 +1909,101 @@ fn mutated_recorded_definitions_are_rejected() {
         );
     }
     assert!(checked > 1000, "only {checked} mutations applied");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Value syntax through the shared parsers (paths, intrinsic functions, templates, Choice rules).
+
+#[test]
+fn paths_must_parse() {
+    assert_has(
+        &machine(json!({"X": {"Type": "Pass", "InputPath": "$.a[", "End": true}})),
+        SCHEMA,
+        "/States/X/InputPath",
+    );
+    assert_clean(&machine(
+        json!({"X": {"Type": "Pass", "InputPath": "$.items[*].id", "End": true}}),
+    ));
+    assert_clean(&machine(
+        json!({"X": {"Type": "Pass", "InputPath": "$['a b'][0]", "End": true}}),
+    ));
+}
+
+#[test]
+fn reference_paths_select_one_node() {
+    let w = |path: &str| wait_with(json!({"SecondsPath": path}));
+    assert_clean(&w("$.a.b[0]"));
+    assert_clean(&w("$$.Execution.Input.n"));
+    assert_clean(&w("$seconds"));
+    assert_has(&w("$.a[*]"), SCHEMA, "/States/W/SecondsPath");
+    assert_has(&w("$.a[?(@.x > 1)]"), SCHEMA, "/States/W/SecondsPath");
+    assert_has(&w("$.a.length()"), SCHEMA, "/States/W/SecondsPath");
+    let d = validate(&w("seconds"));
+    assert_eq!(
+        d[0].message,
+        "Value is not a Reference Path: Reference path didn't start with '$'"
+    );
+}
+
+#[test]
+fn template_values_must_parse() {
+    assert_has(
+        &machine(json!({"X": {"Type": "Pass", "Parameters": {"x": {"y.$": "$.a["}}, "End": true}})),
+        SCHEMA,
+        "/States/X/Parameters/x/y.$",
+    );
+    assert_has(
+        &machine(
+            json!({"X": {"Type": "Pass", "Parameters": {"x.$": "States.Nope($.a)"}, "End": true}}),
+        ),
+        SCHEMA,
+        "/States/X/Parameters/x.$",
+    );
+    assert_has(
+        &machine(
+            json!({"X": {"Type": "Pass", "Assign": {"x.$": "States.Format('{}'"}, "End": true}}),
+        ),
+        SCHEMA,
+        "/States/X/Assign/x.$",
+    );
+    assert_clean(&machine(json!({"X": {"Type": "Pass",
+        "Parameters": {"f.$": "States.Format('{} {}', $.a, $$.Execution.Id)", "list": [{"v.$": "$var"}]}, "End": true}})));
+}
+
+#[test]
+fn error_path_intrinsic_must_parse() {
+    assert_has(
+        &machine(json!({"F": {"Type": "Fail", "ErrorPath": "States.Format('{}', $.e"}})),
+        SCHEMA,
+        "/States/F/ErrorPath",
+    );
+    assert_has(
+        &machine(json!({"F": {"Type": "Fail", "CausePath": "$.a[*]"}})),
+        SCHEMA,
+        "/States/F/CausePath",
+    );
+}
+
+#[test]
+fn choice_rule_paths_must_be_reference_paths() {
+    assert_has(
+        &choice(json!([{"Variable": "$.a[*]", "IsPresent": true, "Next": "D"}])),
+        SCHEMA,
+        "/States/C/Choices/0/Variable",
+    );
+    assert_has(
+        &choice(json!([{"Variable": "$.a", "NumericEqualsPath": "$.b..c", "Next": "D"}])),
+        SCHEMA,
+        "/States/C/Choices/0/NumericEqualsPath",
+    );
+    assert_has(
+        &choice(
+            json!([{"Or": [{"Variable": "$.a", "IsNull": true}, {"Variable": "$.b[1:2]", "IsNull": true}], "Next": "D"}]),
+        ),
+        SCHEMA,
+        "/States/C/Choices/0/Or/1/Variable",
+    );
+    assert_clean(&choice(
+        json!([{"Variable": "$$.Execution.Input.input-value", "StringMatches": "a*", "Next": "D"}]),
+    ));
 }
