@@ -589,3 +589,15 @@ async fn jsonata_task_arguments_output_and_assign() {
     let exec = run(tasks, def, json!({"severity": 7})).await;
     assert_eq!(exec.output.unwrap(), json!({"last": 70, "prev": 70}));
 }
+
+#[tokio::test(start_paused = true)]
+async fn result_path_into_a_non_object_is_reference_path_conflict() {
+    // Seen in real executions: `States.ReferencePathConflict: Unable to apply step "x" to input ...`.
+    let def = serde_json::json!({
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": true}}
+    });
+    let exec = run(Arc::new(Tasks::default()), def, json!({"a": "text"})).await;
+    let e = exec.error.unwrap();
+    assert_eq!(e.error, "States.ReferencePathConflict");
+    assert!(e.cause.unwrap().contains("Unable to apply step \"b\""));
+}

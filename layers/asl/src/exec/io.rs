@@ -14,7 +14,7 @@ use crate::Value;
 use crate::definition::model::{
     Assign, Catcher, Choice, ChoiceTest, Dynamic, Io, Kind, OptPath, State, Wait,
 };
-use crate::error::{StatesError, names};
+use crate::error::StatesError;
 use crate::exec::jsonata_glue::EvalExt;
 use crate::path::Path;
 
@@ -107,9 +107,11 @@ pub(crate) fn apply_result_path(
         // "If the value of ResultPath is null, that means that the state's result is discarded and its raw
         // input becomes its result."
         OptPath::Null => Ok(raw_input.clone()),
+        // AWS reports `States.ReferencePathConflict: Unable to apply step "x" to input ...` here (the spec's
+        // error list names States.ResultPathMatchFailure, but that is not what executions show).
         OptPath::Path(p) => p
             .assign(raw_input.clone(), result)
-            .map_err(|e| StatesError::new(names::RESULT_PATH_MATCH_FAILURE, e.reason)),
+            .map_err(|e| e.to_result_path_error()),
     }
 }
 
