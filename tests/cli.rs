@@ -14,7 +14,8 @@ fn soar(args: &[&str]) -> Output {
 
 fn stdout_json(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {text}"))
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {text}"))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -32,7 +33,12 @@ fn exec_succeeds_with_output_and_exit_0() {
         "examples/asl/finding-event.json",
         "--fast-wait",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = stdout_json(&out);
     assert_eq!(v["status"], "SUCCEEDED");
     assert_eq!(v["output"]["findings"], 5);
@@ -42,7 +48,16 @@ fn exec_succeeds_with_output_and_exit_0() {
         .iter()
         .map(|r| r["route"].as_str().unwrap())
         .collect();
-    assert_eq!(routes, ["ticketed", "incident", "ticket_closed", "no_action", "no_action"]);
+    assert_eq!(
+        routes,
+        [
+            "ticketed",
+            "incident",
+            "ticket_closed",
+            "no_action",
+            "no_action"
+        ]
+    );
 }
 
 #[test]
@@ -80,10 +95,20 @@ fn exec_with_mock_config_and_substitution() {
         "--fast-wait",
         "--history",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = stdout_json(&out);
     assert_eq!(v["output"]["route"], "remediated");
-    let types: Vec<&str> = v["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
     // Two throttled attempts, then success; each attempt is scheduled, started and failed or succeeded.
     assert_eq!(types.iter().filter(|t| **t == "TaskFailed").count(), 2);
     assert_eq!(types.iter().filter(|t| **t == "TaskSucceeded").count(), 1);
@@ -96,8 +121,14 @@ fn a_missing_substitution_is_bad_usage() {
     let out = soar(&["exec", "examples/asl/remediate.asl.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no substitution given for ${RemediateFunctionArn}"), "{stderr}");
-    assert!(stderr.contains("/States/Remediate/Parameters/FunctionName"), "{stderr}");
+    assert!(
+        stderr.contains("no substitution given for ${RemediateFunctionArn}"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/States/Remediate/Parameters/FunctionName"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -120,7 +151,12 @@ fn invalid_definition_exits_2_with_diagnostics_naming_the_place() {
 fn bad_usage_exits_2() {
     assert_eq!(soar(&["exec"]).status.code(), Some(2));
     assert_eq!(soar(&["frobnicate"]).status.code(), Some(2));
-    let out = soar(&["exec", "examples/asl/triage.asl.yaml", "--input", "{not json"]);
+    let out = soar(&[
+        "exec",
+        "examples/asl/triage.asl.yaml",
+        "--input",
+        "{not json",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the input is not valid JSON"));
 }
@@ -133,7 +169,11 @@ fn validate_reports_every_file() {
         "bad.asl.json",
         r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#,
     );
-    let out = soar(&["validate", "examples/asl/triage.asl.yaml", bad.to_str().unwrap()]);
+    let out = soar(&[
+        "validate",
+        "examples/asl/triage.asl.yaml",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("triage.asl.yaml: valid"), "{stdout}");
@@ -144,12 +184,20 @@ fn validate_reports_every_file() {
 
 #[test]
 fn graph_draws_mermaid_and_dot() {
-    let out = soar(&["graph", "examples/asl/remediate.asl.yaml", "--sub", "RemediateFunctionArn=f"]);
+    let out = soar(&[
+        "graph",
+        "examples/asl/remediate.asl.yaml",
+        "--sub",
+        "RemediateFunctionArn=f",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let mermaid = String::from_utf8_lossy(&out.stdout);
     assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
     assert!(mermaid.contains("Remediate --> Resolved"), "{mermaid}");
-    assert!(mermaid.contains("Remediate -.->|\"catch States.ALL\"| OpenTicket"), "{mermaid}");
+    assert!(
+        mermaid.contains("Remediate -.->|\"catch States.ALL\"| OpenTicket"),
+        "{mermaid}"
+    );
     let out = soar(&["graph", "examples/asl/triage.asl.yaml", "--format", "dot"]);
     let dot = String::from_utf8_lossy(&out.stdout);
     assert!(dot.starts_with("digraph StateMachine {"), "{dot}");
