@@ -235,6 +235,266 @@ pub(crate) fn simple_path(ast: &AstNode) -> Option<(Box<str>, Vec<Box<str>>)> {
     }
 }
 
+/// The prefix of every synthetic variable [`rewrite`] introduces; no expression can name it.
+pub(crate) const SLOT_PREFIX: char = '\u{1}';
+
+/// A member path whose value is bound to a synthetic variable: `$variable.keys[0].keys[1]...`.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Slot {
+    pub(crate) variable: Box<str>,
+    pub(crate) keys: Vec<Box<str>>,
+}
+
+/// An expression with its member reads (`$states.input.a.b`) replaced by synthetic variables, which
+/// the caller binds to the values read straight from the engine's values. Binding one value costs
+/// less than building the objects around it, and jsonata-core then walks no path.
+#[derive(Debug)]
+pub(crate) struct Rewrite {
+    pub(crate) ast: AstNode,
+    pub(crate) slots: Vec<Slot>,
+    /// What the rewritten expression still reads, the synthetic variables aside.
+    pub(crate) reads: Reads,
+}
+
+impl Slot {
+    /// The synthetic variable's name.
+    pub(crate) fn name(index: usize) -> String {
+        format!("{SLOT_PREFIX}{index}")
+    }
+}
+
+/// The rewrite of `ast`, if it reads any member path. The rewritten expression means the same
+/// as the original as long as no value along a path before its last member is an array (JSONata
+/// maps a step over an array); the caller checks that when it reads the values and falls back to
+/// the original otherwise. Not done when `%` appears: a parent step needs the path's objects.
+pub(crate) fn rewrite(ast: &AstNode, original: &Reads) -> Option<Rewrite> {
+    if original.has_parent {
+        return None;
+    }
+    let mut local = Vec::new();
+    bound_locally(ast, &mut local);
+    let mut slots = Slots {
+        slots: Vec::new(),
+        local,
+    };
+    let ast = rewrite_node(ast, &mut slots);
+    let slots = slots.slots;
+    if slots.is_empty() {
+        return None;
+    }
+    let mut reads = reads(&ast);
+    reads
+        .variables
+        .retain(|(name, _)| !name.starts_with(SLOT_PREFIX));
+    Some(Rewrite { ast, slots, reads })
+}
+
+/// The slots found so far, and the names the expression binds itself (a lambda's parameters, `:=`,
+/// `@$v`, `#$i`), whose reads refer to those bindings and stay as they are.
+struct Slots {
+    slots: Vec<Slot>,
+    local: Vec<String>,
+}
+
+fn bound_locally(node: &AstNode, out: &mut Vec<String>) {
+    match node {
+        AstNode::Lambda { params, .. } => out.extend(params.iter().cloned()),
+        AstNode::Binary {
+            op: BinaryOp::ColonEqual,
+            lhs,
+            ..
+        } => {
+            if let AstNode::Variable(name) = &**lhs {
+                out.push(name.clone());
+            }
+        }
+        AstNode::Path { steps } => {
+            for step in steps {
+                out.extend(step.focus.iter().cloned());
+                out.extend(step.index_var.iter().cloned());
+                for stage in &step.stages {
+                    if let Stage::Index(name) = stage {
+                        out.push(name.clone());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    children(node, &mut |child| bound_locally(child, out));
+}
+
+/// The variable and the number of member steps after it that can move into a slot: plain member
+/// reads, the last of which may carry predicates (they then apply to the slot's value). A `[]`
+/// stays on its step: on a variable it keeps a lone value as it is, on a step it wraps it.
+fn movable_prefix(steps: &[PathStep]) -> Option<(&str, usize)> {
+    let first = steps.first()?;
+    let AstNode::Variable(name) = &first.node else {
+        return None;
+    };
+    if name.is_empty() || !plain(first) {
+        return None;
+    }
+    let mut n = 0;
+    for step in &steps[1..] {
+        let AstNode::Name(_) = &step.node else { break };
+        let only_filters = step.focus.is_none()
+            && step.index_var.is_none()
+            && step.ancestor_label.is_none()
+            && !step.is_tuple
+            && !step.inner_tuple
+            && step.stages.iter().all(|s| matches!(s, Stage::Filter(_)));
+        if !only_filters {
+            break;
+        }
+        n += 1;
+        if !step.stages.is_empty() {
+            break;
+        }
+    }
+    (n > 0).then_some((name.as_str(), n))
+}
+
+fn slot_for(slots: &mut Slots, variable: &str, keys: Vec<Box<str>>) -> String {
+    let slots = &mut slots.slots;
+    let index = match slots
+        .iter()
+        .position(|s| &*s.variable == variable && s.keys == keys)
+    {
+        Some(i) => i,
+        None => {
+            slots.push(Slot {
+                variable: variable.into(),
+                keys,
+            });
+            slots.len() - 1
+        }
+    };
+    Slot::name(index)
+}
+
+fn rewrite_step(step: &PathStep, slots: &mut Slots) -> PathStep {
+    let mut out = step.clone();
+    out.node = rewrite_node(&step.node, slots);
+    out.stages = rewrite_stages(&step.stages, slots);
+    // A step whose node changed is a new step to jsonata-core's per-step caches.
+    out.id = Default::default();
+    out
+}
+
+fn rewrite_stages(stages: &[Stage], slots: &mut Slots) -> Vec<Stage> {
+    stages
+        .iter()
+        .map(|stage| match stage {
+            Stage::Filter(f) => Stage::Filter(Box::new(rewrite_node(f, slots))),
+            other => other.clone(),
+        })
+        .collect()
+}
+
+fn rewrite_node(node: &AstNode, slots: &mut Slots) -> AstNode {
+    let mut r = |n: &AstNode| rewrite_node(n, slots);
+    match node {
+        AstNode::Path { steps } => {
+            if let Some((variable, n)) =
+                movable_prefix(steps).filter(|(v, _)| !slots.local.iter().any(|l| l == v))
+            {
+                let keys = steps[1..=n]
+                    .iter()
+                    .map(|s| match &s.node {
+                        AstNode::Name(k) => k.as_str().into(),
+                        _ => unreachable!("movable_prefix counts member steps only"),
+                    })
+                    .collect();
+                let slot = slot_for(slots, variable, keys);
+                let stages = rewrite_stages(&steps[n].stages, slots);
+                let rest: Vec<PathStep> = steps[n + 1..]
+                    .iter()
+                    .map(|s| rewrite_step(s, slots))
+                    .collect();
+                if stages.is_empty() && rest.is_empty() {
+                    return AstNode::Variable(slot);
+                }
+                let mut first = PathStep::new(AstNode::Variable(slot));
+                first.stages = stages;
+                let mut steps = vec![first];
+                steps.extend(rest);
+                return AstNode::Path { steps };
+            }
+            AstNode::Path {
+                steps: steps.iter().map(|s| rewrite_step(s, slots)).collect(),
+            }
+        }
+        AstNode::Binary { op, lhs, rhs } => AstNode::Binary {
+            op: *op,
+            lhs: Box::new(r(lhs)),
+            rhs: Box::new(r(rhs)),
+        },
+        AstNode::Unary { op, operand } => AstNode::Unary {
+            op: *op,
+            operand: Box::new(r(operand)),
+        },
+        AstNode::Function {
+            name,
+            args,
+            is_builtin,
+        } => AstNode::Function {
+            name: name.clone(),
+            args: args.iter().map(r).collect(),
+            is_builtin: *is_builtin,
+        },
+        AstNode::Call { procedure, args } => AstNode::Call {
+            procedure: Box::new(r(procedure)),
+            args: args.iter().map(&mut r).collect(),
+        },
+        AstNode::Lambda {
+            params,
+            body,
+            signature,
+            thunk,
+        } => AstNode::Lambda {
+            params: params.clone(),
+            body: Box::new(r(body)),
+            signature: signature.clone(),
+            thunk: *thunk,
+        },
+        AstNode::Array(items) => AstNode::Array(items.iter().map(r).collect()),
+        AstNode::Block(items) => AstNode::Block(items.iter().map(r).collect()),
+        AstNode::ArrayGroup(items) => AstNode::ArrayGroup(items.iter().map(r).collect()),
+        AstNode::Object(pairs) => {
+            AstNode::Object(pairs.iter().map(|(k, v)| (r(k), r(v))).collect())
+        }
+        AstNode::ObjectTransform { input, pattern } => AstNode::ObjectTransform {
+            input: Box::new(r(input)),
+            pattern: pattern.iter().map(|(k, v)| (r(k), r(v))).collect(),
+        },
+        AstNode::Conditional {
+            condition,
+            then_branch,
+            else_branch,
+        } => AstNode::Conditional {
+            condition: Box::new(r(condition)),
+            then_branch: Box::new(r(then_branch)),
+            else_branch: else_branch.as_ref().map(|e| Box::new(r(e))),
+        },
+        AstNode::FunctionApplication(inner) => AstNode::FunctionApplication(Box::new(r(inner))),
+        AstNode::Sort { input, terms } => AstNode::Sort {
+            input: Box::new(r(input)),
+            terms: terms.iter().map(|(t, asc)| (r(t), *asc)).collect(),
+        },
+        AstNode::Transform {
+            location,
+            update,
+            delete,
+        } => AstNode::Transform {
+            location: Box::new(r(location)),
+            update: Box::new(r(update)),
+            delete: delete.as_ref().map(|d| Box::new(r(d))),
+        },
+        leaf => leaf.clone(),
+    }
+}
+
 /// Whether `ast` reads nothing and calls nothing, so its value is fixed at compile time. Ranges
 /// are left to run time (`[1..9999999]` is a literal too, and a large one).
 pub(crate) fn is_constant(ast: &AstNode) -> bool {
@@ -381,6 +641,44 @@ mod tests {
         assert!(!c("$x := 1"));
         assert!(!c("$now()"));
         assert!(!c("{'a': $states.input}"));
+    }
+
+    #[test]
+    fn member_reads_become_slots() {
+        let ast =
+            parse("$states.input.a.b = $states.input.a.b & $v.x[0].y & $sum($states.input.c)")
+                .unwrap();
+        let rw = rewrite(&ast, &reads(&ast)).unwrap();
+        let slots: Vec<(&str, Vec<&str>)> = rw
+            .slots
+            .iter()
+            .map(|s| (&*s.variable, s.keys.iter().map(|k| &**k).collect()))
+            .collect();
+        assert_eq!(
+            slots,
+            [
+                ("states", vec!["input", "a", "b"]),
+                ("v", vec!["x"]),
+                ("states", vec!["input", "c"])
+            ]
+        );
+        // `$sum` is looked up as a variable first; nothing else is left to bind.
+        let names: Vec<&str> = rw.reads.variables.iter().map(|(n, _)| &**n).collect();
+        assert_eq!(names, ["sum"]);
+        assert!(rewrite(&parse("$states").unwrap(), &Reads::default()).is_none());
+        let ast = parse("$states.input.a.%").unwrap();
+        assert!(rewrite(&ast, &reads(&ast)).is_none());
+        // Names the expression binds itself are not read from the execution.
+        let ast =
+            parse("$map($states.input.a, function($x){ $x.b }) ~> ($v := {'a': 1}; $v.a)").unwrap();
+        let rw = rewrite(&ast, &reads(&ast)).unwrap();
+        assert_eq!(
+            rw.slots,
+            [Slot {
+                variable: "states".into(),
+                keys: vec!["input".into(), "a".into()]
+            }]
+        );
     }
 
     #[test]

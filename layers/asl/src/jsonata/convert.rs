@@ -159,6 +159,43 @@ pub(crate) fn number(f: f64) -> Value {
     }
 }
 
+/// `value` with its numbers as a JSONata result prints them: a number is a double there, so an
+/// integral one prints without a fraction (`1.0` and `1e2` in the input come out as `1` and `100`).
+/// Shares `value` when nothing changes, which is the rule.
+pub(crate) fn normalize_numbers(value: &Value) -> Value {
+    if has_integral_float(value) {
+        rebuild(value)
+    } else {
+        value.clone()
+    }
+}
+
+fn is_integral_float(n: &serde_json::Number) -> bool {
+    n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0)
+}
+
+fn has_integral_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => is_integral_float(n),
+        Value::Array(items) => items.iter().any(has_integral_float),
+        Value::Object(map) => map.values().any(has_integral_float),
+        _ => false,
+    }
+}
+
+fn rebuild(value: &Value) -> Value {
+    match value {
+        Value::Number(n) if is_integral_float(n) => number(n.as_f64().unwrap_or_default()),
+        Value::Array(items) if items.iter().any(has_integral_float) => {
+            items.iter().map(rebuild).collect()
+        }
+        Value::Object(map) if map.values().any(has_integral_float) => {
+            map.iter().map(|(k, v)| (k.clone(), rebuild(v))).collect()
+        }
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +215,26 @@ mod tests {
         assert_eq!(number(1.1).to_json_string(), "1.1");
         assert_eq!(number(f64::INFINITY).to_json_string(), r#""Infinity""#);
         assert_eq!(number(f64::NAN).to_json_string(), r#""NaN""#);
+    }
+
+    #[test]
+    fn integral_floats_are_normalized_and_the_rest_shared() {
+        let v = Value::from_json_str(r#"{"a": [1.0, 2.5, 3], "b": {"c": 1e2}, "d": {"e": "x"}}"#)
+            .unwrap();
+        let n = normalize_numbers(&v);
+        assert_eq!(
+            n.to_json_string(),
+            r#"{"a":[1,2.5,3],"b":{"c":100},"d":{"e":"x"}}"#
+        );
+        match (n.get("d").unwrap(), v.get("d").unwrap()) {
+            (Value::Object(x), Value::Object(y)) => assert!(std::sync::Arc::ptr_eq(x, y)),
+            _ => unreachable!(),
+        }
+        let plain = json!({"a": [1, 2.5]});
+        match (normalize_numbers(&plain), &plain) {
+            (Value::Object(x), Value::Object(y)) => assert!(std::sync::Arc::ptr_eq(&x, y)),
+            _ => unreachable!(),
+        }
     }
 
     #[test]

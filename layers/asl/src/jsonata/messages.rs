@@ -218,9 +218,83 @@ pub(crate) fn normalize(message: &str) -> String {
                 return format!("D3030: Unable to cast value to a number: {quoted}");
             }
         }
+        // jsonata-js: "Expected {{value}}, got {{token}}", "Expected {{value}} before end of
+        // expression", "The symbol {{token}} cannot be used as a unary operator".
+        "S0202" => {
+            if let Some((expected, found)) = rest
+                .strip_prefix("Expected ")
+                .and_then(|r| r.split_once(", got "))
+                && let (Some(e), Some(f)) = (token(expected), token(found))
+            {
+                return format!("S0202: Expected {e}, got {f}");
+            }
+        }
+        "S0203" => {
+            if let Some(expected) = between(rest, "Expected ", " before end of expression")
+                && let Some(e) = token(expected)
+            {
+                return format!("S0203: Expected {e} before end of expression");
+            }
+        }
+        "S0211" => {
+            if let Some(symbol) =
+                between(rest, "The symbol ", " cannot be used as a unary operator")
+                && let Some(s) = token(symbol)
+            {
+                return format!("S0211: The symbol {s} cannot be used as a unary operator");
+            }
+        }
         _ => {}
     }
     message.to_string()
+}
+
+/// jsonata-core names the tokens in its parse errors (`Expected RightBracket, got Comma`);
+/// jsonata-js quotes the symbols (`Expected "]", got ","`).
+const TOKENS: &[(&str, &str)] = &[
+    ("Plus", "+"),
+    ("Minus", "-"),
+    ("Star", "*"),
+    ("StarStar", "**"),
+    ("Slash", "/"),
+    ("Percent", "%"),
+    ("Equal", "="),
+    ("NotEqual", "!="),
+    ("LessThan", "<"),
+    ("LessThanOrEqual", "<="),
+    ("GreaterThan", ">"),
+    ("GreaterThanOrEqual", ">="),
+    ("And", "and"),
+    ("Or", "or"),
+    ("In", "in"),
+    ("Ampersand", "&"),
+    ("Dot", "."),
+    ("DotDot", ".."),
+    ("Question", "?"),
+    ("QuestionQuestion", "??"),
+    ("QuestionColon", "?:"),
+    ("Colon", ":"),
+    ("ColonEqual", ":="),
+    ("TildeArrow", "~>"),
+    ("LeftParen", "("),
+    ("RightParen", ")"),
+    ("LeftBracket", "["),
+    ("RightBracket", "]"),
+    ("LeftBrace", "{"),
+    ("RightBrace", "}"),
+    ("Comma", ","),
+    ("Semicolon", ";"),
+    ("Caret", "^"),
+    ("Pipe", "|"),
+    ("Hash", "#"),
+    ("At", "@"),
+];
+
+fn token(name: &str) -> Option<String> {
+    TOKENS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, symbol)| format!("\"{symbol}\""))
 }
 
 fn between<'a>(s: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
@@ -263,6 +337,22 @@ mod tests {
         assert_eq!(
             normalize("D3030: Cannot convert 'x' to number"),
             "D3030: Unable to cast value to a number: \"x\""
+        );
+    }
+
+    #[test]
+    fn parse_errors_quote_symbols() {
+        assert_eq!(
+            normalize("S0202: Expected RightBracket, got Comma"),
+            "S0202: Expected \"]\", got \",\""
+        );
+        assert_eq!(
+            normalize("S0203: Expected RightParen before end of expression"),
+            "S0203: Expected \")\" before end of expression"
+        );
+        assert_eq!(
+            normalize("S0211: The symbol RightBrace cannot be used as a unary operator"),
+            "S0211: The symbol \"}\" cannot be used as a unary operator"
         );
     }
 

@@ -30,7 +30,7 @@ use crate::value::{Str, Value};
 
 pub use template::Template;
 
-use analysis::Reads;
+use analysis::{Reads, Rewrite};
 use convert::Unsupported;
 
 /// How long one evaluation may run before it fails (`D1012`). AWS bounds evaluation too; an
@@ -251,6 +251,8 @@ pub struct Expression {
     ast: AstNode,
     reads: Reads,
     plan: Plan,
+    /// The expression with its member reads bound as values ([`analysis::rewrite`]).
+    rewrite: Option<Rewrite>,
 }
 
 impl fmt::Debug for Expression {
@@ -276,6 +278,7 @@ impl Expression {
                 pointer: String::new(),
             });
         }
+        let rewrite = analysis::rewrite(&ast, &reads);
         let plan = if let Some((variable, keys)) = analysis::simple_path(&ast) {
             Plan::Path { variable, keys }
         } else if analysis::is_constant(&ast) {
@@ -292,6 +295,7 @@ impl Expression {
             ast,
             reads,
             plan,
+            rewrite,
         })
     }
 
@@ -416,8 +420,18 @@ impl Expression {
             }
             Plan::General => {}
         }
-        let bindings = bound.get_or_insert_with(|| bind(reads, env));
-        match run(&self.ast, &self.reads, bindings) {
+        let result = match self
+            .rewrite
+            .as_ref()
+            .and_then(|rw| slot_bindings(env, rw).map(|b| (rw, b)))
+        {
+            Some((rw, bindings)) => run(&rw.ast, &rw.reads, &bindings),
+            None => {
+                let bindings = bound.get_or_insert_with(|| bind(reads, env));
+                run(&self.ast, &self.reads, bindings)
+            }
+        };
+        match result {
             Ok(value) => {
                 convert::from_jvalue(&value).map_err(|Unsupported| EvalError::UnsupportedResult)
             }
@@ -426,11 +440,29 @@ impl Expression {
     }
 }
 
+/// The bindings of a rewritten expression: each slot's value, and the other variables it reads.
+/// `None` when a slot's path meets an array before its last member.
+fn slot_bindings(env: &Env<'_>, rewrite: &Rewrite) -> Option<Vec<(String, JValue)>> {
+    let mut bindings = Vec::with_capacity(rewrite.slots.len() + rewrite.reads.variables.len());
+    for (i, slot) in rewrite.slots.iter().enumerate() {
+        // An undefined value is left unbound: the synthetic variable then reads as undefined.
+        if let Some(value) = resolve(env, &slot.variable, &slot.keys)? {
+            bindings.push((analysis::Slot::name(i), convert::to_jvalue(value)));
+        }
+    }
+    bindings.extend(bind(&rewrite.reads, env));
+    Some(bindings)
+}
+
 /// Reads `$variable.k1.k2...` straight from the engine's values, as JSONata would: a member of an
 /// object, nothing from a scalar, and a final array as it is. `None` when the answer needs
-/// jsonata-core: the variable is unbound (it may name a built-in function) or a step meets an
-/// array (JSONata maps over it and flattens).
+/// jsonata-core: a bare variable that is unbound (it may name a built-in function), or a value
+/// before the last member that is an array (JSONata maps the step over it and flattens).
 fn read_path(env: &Env<'_>, variable: &str, keys: &[Box<str>]) -> Option<Option<Value>> {
+    resolve(env, variable, keys).map(|v| v.map(convert::normalize_numbers))
+}
+
+fn resolve<'a>(env: &Env<'a>, variable: &str, keys: &[Box<str>]) -> Option<Option<&'a Value>> {
     let (mut current, rest) = if variable == "states" {
         let (first, rest) = keys.split_first()?;
         let member = match &**first {
@@ -445,7 +477,11 @@ fn read_path(env: &Env<'_>, variable: &str, keys: &[Box<str>]) -> Option<Option<
             None => return Some(None),
         }
     } else {
-        (env.variable(variable)?, keys)
+        match env.variable(variable) {
+            Some(value) => (value, keys),
+            None if keys.is_empty() => return None,
+            None => return Some(None),
+        }
     };
     for key in rest {
         current = match current {
@@ -457,7 +493,7 @@ fn read_path(env: &Env<'_>, variable: &str, keys: &[Box<str>]) -> Option<Option<
             _ => return Some(None),
         };
     }
-    Some(Some(current.clone()))
+    Some(Some(current))
 }
 
 /// Copies of the variables `reads` names, pruned to the members read.

@@ -449,6 +449,27 @@ fn step_functions_functions_are_callable() {
 }
 
 #[test]
+fn numbers_come_out_as_jsonata_prints_them() {
+    let input = Value::from_json_str(r#"{"a": {"x": 1.0, "y": 2.50}, "b": 7}"#).unwrap();
+    assert_eq!(
+        on_input("$states.input.a", input.clone())
+            .unwrap()
+            .to_json_string(),
+        r#"{"x":1,"y":2.5}"#
+    );
+    assert_eq!(
+        on_input("$states.input.a.x + 0", input.clone())
+            .unwrap()
+            .to_json_string(),
+        "1"
+    );
+    assert_eq!(
+        on_input("$states.input.b", input).unwrap().to_json_string(),
+        "7"
+    );
+}
+
+#[test]
 fn non_finite_numbers_are_strings() {
     assert_eq!(on_input("1/0", json!({})).unwrap(), json!("Infinity"));
 }
@@ -527,6 +548,19 @@ mod equivalence {
         "$v.a",
         "$v",
         "$sum($v.b[$type($) = 'number'])",
+        "$states.input.a[]",
+        "$states.input.a.b[0]",
+        "$states.input.a.b[-1].c",
+        "$states.input.a[b = 1].c",
+        "$v[0]",
+        "$v[]",
+        "$v.a[c = 1].b",
+        "$states.input.a.b = $states.input.c",
+        "$states.input.a.b > $v.a",
+        "{'x': $states.input.a, 'y': $v.c.a}",
+        "$count($states.input.a[])",
+        "$map($states.input.a, function($x){ $x.b })",
+        "$states.input.a.b ? $states.input.c : $v",
     ];
 
     fn whole(reads: &Reads) -> Reads {
