@@ -29,8 +29,13 @@ enum Node {
     Object(Vec<(Str, Node)>),
     /// An array with at least one dynamic value below it.
     Array(Vec<Node>),
-    /// `"key.$": "$.path"`; `field` is the key as written, for the error cause.
-    Path { path: Path, field: Str },
+    /// `"key.$": "$.path"`; `field` is the key as written, for the error cause. `array` is the path minus
+    /// a final `[n]` index step, when it has one.
+    Path {
+        path: Path,
+        field: Str,
+        array: Option<Path>,
+    },
     /// `"key.$": "States.Fn(...)"`.
     Call(Intrinsic),
 }
@@ -149,12 +154,22 @@ fn compile_dynamic(
     if !text.starts_with('$') {
         return Err(invalid(String::new()));
     }
-    Path::parse(text)
-        .map(|path| Node::Path {
-            path,
-            field: key.into(),
-        })
-        .map_err(|e| invalid(format!(" ({})", e.reason)))
+    let path = Path::parse(text).map_err(|e| invalid(format!(" ({})", e.reason)))?;
+    let array = index_parent(text).and_then(|parent| Path::parse(parent).ok());
+    Ok(Node::Path {
+        path,
+        field: key.into(),
+        array,
+    })
+}
+
+/// `$.items` for `$.items[5]` (or `[-1]`): the path without its final index step.
+fn index_parent(text: &str) -> Option<&str> {
+    let body = text.trim_end().strip_suffix(']')?;
+    let open = body.rfind('[')?;
+    let index = body[open + 1..].trim();
+    let digits = index.strip_prefix('-').unwrap_or(index);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| &text[..open])
 }
 
 fn eval_node(node: &Node, scope: &dyn Scope) -> Result<Value, StatesError> {
@@ -172,15 +187,26 @@ fn eval_node(node: &Node, scope: &dyn Scope) -> Result<Value, StatesError> {
             .map(|n| eval_node(n, scope))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::from_vec),
-        // "The JSONPath '$.x' specified for the field 'value.$' could not be found in the input '...'"
-        // (recorded AWS cause; a `$$.` path also names the state input).
-        Node::Path { path, field } => path.resolve(scope).ok_or_else(|| {
-            StatesError::runtime(format!(
+        Node::Path { path, field, array } => match path.resolve(scope) {
+            Some(v) => Ok(v),
+            // An index past the end of an array gives null: AWS succeeds with `"v.$": "$.items[5]"` on
+            // `{"items": [1, 2]}` (observed on AWS, us-east-1, per Floci's AslExecutorIntrinsicMissingArgumentTest),
+            // while the same path as an intrinsic argument is a miss.
+            None if array
+                .as_ref()
+                .and_then(|a| a.resolve(scope))
+                .is_some_and(|a| a.as_array().is_some()) =>
+            {
+                Ok(Value::Null)
+            }
+            // "The JSONPath '$.x' specified for the field 'value.$' could not be found in the input '...'"
+            // (recorded AWS cause; a `$$.` path also names the state input).
+            None => Err(StatesError::runtime(format!(
                 "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{}'",
                 path.text(),
                 input_text(scope)
-            ))
-        }),
+            ))),
+        },
         Node::Call(call) => call.eval(scope),
     }
 }

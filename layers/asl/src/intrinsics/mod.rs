@@ -233,6 +233,8 @@ pub(crate) fn java_length(s: &str) -> usize {
 }
 
 #[cfg(test)]
+mod path_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
