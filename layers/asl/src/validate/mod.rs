@@ -20,7 +20,7 @@ mod values;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
@@ -74,8 +74,10 @@ pub fn is_valid(diagnostics: &[Diagnostic]) -> bool {
 }
 
 /// The query language a state's fields are read in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Ql {
+    /// "If not provided for the state machine, the default value for each state is JSONPath."
+    #[default]
     JsonPath,
     Jsonata,
 }
@@ -116,11 +118,11 @@ pub(crate) struct Validator {
     diagnostics: Vec<Diagnostic>,
     /// The machine's top-level query language. States inside branches and processors inherit it, not
     /// the enclosing state's (measured on AWS).
-    machine_ql: Option<Ql>,
+    machine_ql: Ql,
     /// Every state name seen so far, for DUPLICATE_STATE_NAME.
-    state_names: HashMap<String, ()>,
+    state_names: HashSet<String>,
     /// Every Map `Label` seen so far, for DUPLICATE_LABEL_NAME.
-    labels: HashMap<String, ()>,
+    labels: HashSet<String>,
     /// Whether `$states.errorOutput` may be read: only in a Catcher's `Output` and `Assign`.
     error_output_allowed: bool,
 }
@@ -160,7 +162,7 @@ impl Validator {
     }
 
     pub(crate) fn machine_ql(&self) -> Ql {
-        self.machine_ql.unwrap_or(Ql::JsonPath)
+        self.machine_ql
     }
 
     fn root(&mut self, definition: &Value) {
@@ -168,7 +170,7 @@ impl Validator {
             self.schema("", "Expected value of type [OBJECT]");
             return;
         };
-        self.machine_ql = Some(Ql::resolve(root.get("QueryLanguage"), Ql::JsonPath));
+        self.machine_ql = Ql::resolve(root.get("QueryLanguage"), Ql::JsonPath);
         for (key, value) in root {
             let loc = pointer("", key);
             match key.as_str() {
@@ -193,7 +195,6 @@ impl Validator {
             }
         }
         self.machine(root, "", Scope::Root);
-        self.duplicate_names_done();
     }
 
     /// Checks the value of a `QueryLanguage` field (top level or state).
@@ -254,7 +255,7 @@ impl Validator {
         for (name, st) in states {
             let loc = pointer(&states_loc, name);
             self.state_name(name, &loc);
-            self.state(name, st, &loc);
+            self.state(st, &loc);
         }
         self.graph(start_at, states, base, scope);
     }
@@ -296,9 +297,9 @@ impl Validator {
                 ),
             );
         }
-        // The Parallel page: state names must be unique within the whole state machine, branches included.
-        // AWS reports "DUPLICATE_STATE_NAME: Duplicate State name: X" at the later occurrence.
-        if self.state_names.insert(name.to_owned(), ()).is_some() {
+        // The ASL spec: "State names MUST be unique within the scope of the whole state machine", branches
+        // and processors included. AWS: "DUPLICATE_STATE_NAME: Duplicate State name: X", at the later one.
+        if !self.state_names.insert(name.to_owned()) {
             self.error(
                 codes::DUPLICATE_STATE_NAME,
                 loc,
@@ -309,17 +310,12 @@ impl Validator {
 
     /// Map labels: unique across the machine.
     pub(crate) fn label(&mut self, label: &str, loc: &str) {
-        if self.labels.insert(label.to_owned(), ()).is_some() {
+        if !self.labels.insert(label.to_owned()) {
             self.error(
                 codes::DUPLICATE_LABEL_NAME,
                 loc,
                 format!("Duplicate Label name: {label}"),
             );
         }
-    }
-
-    fn duplicate_names_done(&mut self) {
-        self.state_names.clear();
-        self.labels.clear();
     }
 }

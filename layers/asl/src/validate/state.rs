@@ -209,7 +209,7 @@ impl StateCx<'_> {
 
 impl Validator {
     /// Checks one state, found at `loc`.
-    pub(crate) fn state(&mut self, _name: &str, value: &Value, loc: &str) {
+    pub(crate) fn state(&mut self, value: &Value, loc: &str) {
         let Some(obj) = self.expect_object(value, loc) else {
             return;
         };
