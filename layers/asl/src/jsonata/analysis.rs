@@ -20,6 +20,8 @@ pub(crate) struct Reads {
     /// Whether a `%` (parent) step appears: its value is an ancestor of a step's value, which a
     /// pruned copy would not hold in full, so every variable is then needed whole.
     pub(crate) has_parent: bool,
+    /// The members of `$states` the expression names (`$states.errorOutput...`).
+    pub(crate) states_members: Vec<Box<str>>,
 }
 
 impl Reads {
@@ -101,6 +103,12 @@ fn walk(node: &AstNode, reads: &mut Reads) {
         AstNode::Variable(name) if !name.is_empty() => reads.need(name, Need::Whole),
         AstNode::Path { steps } => {
             if let Some((name, keys, _)) = variable_path(steps) {
+                if name == "states"
+                    && let Some(first) = keys.first()
+                    && !reads.states_members.iter().any(|m| &**m == *first)
+                {
+                    reads.states_members.push((*first).into());
+                }
                 reads.need(name, Need::path(&keys));
                 // The variable itself has been accounted for; the rest may hold predicates.
                 for step in &steps[1..] {

@@ -310,11 +310,10 @@ impl Expression {
         analysis::unsupported_reference(&self.ast)
     }
 
-    /// Whether the expression may read `$states.<member>` (`"errorOutput"`, `"result"`, ...).
+    /// Whether the expression names `$states.<member>` (`"errorOutput"`, `"result"`, ...). A bare
+    /// `$states` names no member.
     pub fn reads_states_member(&self, member: &str) -> bool {
-        self.reads
-            .variable("states")
-            .is_some_and(|need| need.member(member).is_some())
+        self.reads.states_members.iter().any(|m| &**m == member)
     }
 
     /// Evaluates the expression. `Ok(None)` is JSONata's `undefined` (no value).

@@ -485,10 +485,12 @@ fn validation_helpers() {
     assert!(e.reads_states_member("errorOutput"));
     assert!(!e.reads_states_member("result"));
     assert!(
-        Expression::compile("$states")
+        !Expression::compile("$keys($states)")
             .unwrap()
             .reads_states_member("result")
     );
+    let e = Expression::compile("$states ~> $keys() & $states.result.x").unwrap();
+    assert!(e.reads_states_member("result"));
 }
 
 #[test]
