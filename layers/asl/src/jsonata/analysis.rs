@@ -45,6 +45,7 @@ impl Reads {
     }
 
     /// The need for variable `name`, if the expression reads it.
+    #[cfg(test)]
     pub(crate) fn variable(&self, name: &str) -> Option<&Need> {
         self.variables
             .iter()
