@@ -361,7 +361,12 @@ impl<'a> Compiler<'a> {
                 }
             };
             let test = if let Some(cond) = rule.get("Condition") {
-                match self.jsonata_at(cond, pointer(&at, "Condition"), "Condition") {
+                // AWS names these fields `Choices[i]/Condition` and `Choices[i]/Output` in its causes.
+                match self.jsonata_at(
+                    cond,
+                    pointer(&at, "Condition"),
+                    &format!("Choices[{i}]/Condition"),
+                ) {
                     Some(t) => ChoiceTest::Jsonata(t),
                     None => continue,
                 }
@@ -382,7 +387,9 @@ impl<'a> Compiler<'a> {
             let assign_at = format!("Choices/{i}/Assign");
             let assign = self.assign(rule.get("Assign"), &assign_at, language);
             let output = match rule.get("Output") {
-                Some(o) => self.jsonata_at(o, pointer(&at, "Output"), "Output"),
+                Some(o) => {
+                    self.jsonata_at(o, pointer(&at, "Output"), &format!("Choices[{i}]/Output"))
+                }
                 None => None,
             };
             rules.push(ChoiceRule {
