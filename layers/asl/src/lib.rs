@@ -12,6 +12,8 @@ pub mod jsonata;
 pub mod path;
 pub mod payload;
 pub mod resolver;
+#[cfg(test)]
+mod testing;
 pub mod validate;
 pub mod value;
 

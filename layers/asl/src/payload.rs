@@ -214,8 +214,8 @@ fn eval_node(node: &Node, scope: &dyn Scope) -> Result<Value, StatesError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intrinsics::testing::TestScope;
     use crate::json;
+    use crate::testing::TestScope;
 
     fn compile(template: serde_json::Value) -> Template {
         Template::compile(&template).unwrap_or_else(|e| panic!("{e}"))

@@ -4,7 +4,6 @@
 //! states. A tiny interpreter for exactly those states walks the machine, evaluating every Choice rule
 //! with this module, and the outcome must be the one AWS recorded.
 
-use std::collections::HashMap;
 use std::fs;
 
 use serde_json::Value as Json;
@@ -12,14 +11,7 @@ use serde_json::Value as Json;
 use super::Condition;
 use crate::Value;
 use crate::error::{StatesError, names};
-use crate::path::{Root, Scope};
-use crate::value::Str;
-
-/// The recordings, from the project root: `../shared/conformance/aws-recorded`.
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/aws-recorded"
-);
+use crate::testing::TestScope;
 
 /// The case families that exercise Choice rules.
 const FAMILIES: [&str; 6] = [
@@ -30,33 +22,6 @@ const FAMILIES: [&str; 6] = [
     "timestamp-operators--",
     "base-scenarios--choice-",
 ];
-
-/// A scope over one state's input, the context object and some variables.
-pub(super) struct TestScope {
-    pub(super) input: Value,
-    pub(super) context: Value,
-    pub(super) variables: HashMap<Str, Value>,
-}
-
-impl TestScope {
-    pub(super) fn new(input: Value) -> TestScope {
-        TestScope {
-            input,
-            context: Value::object(),
-            variables: HashMap::new(),
-        }
-    }
-}
-
-impl Scope for TestScope {
-    fn root(&self, root: &Root) -> Option<Value> {
-        match root {
-            Root::Input => Some(self.input.clone()),
-            Root::Context => Some(self.context.clone()),
-            Root::Variable(name) => self.variables.get(name).cloned(),
-        }
-    }
-}
 
 /// How a replayed execution ended.
 #[derive(Debug, PartialEq)]
@@ -98,7 +63,7 @@ fn run(definition: &Json, input: &Json) -> Result<Outcome, String> {
                         ));
                     }
                 }
-                let scope = TestScope::new(Value::from(&data));
+                let scope = TestScope::with_input(Value::from(&data));
                 let mut chosen = None;
                 let rules = state["Choices"]
                     .as_array()
@@ -163,8 +128,8 @@ fn run(definition: &Json, input: &Json) -> Result<Outcome, String> {
 /// Every recorded Choice case must take the branch AWS took.
 #[test]
 fn aws_recorded_choice_cases() {
-    let entries =
-        fs::read_dir(DIR).unwrap_or_else(|e| panic!("cannot read the recordings at {DIR}: {e}"));
+    let entries = fs::read_dir(crate::testing::recordings_dir())
+        .unwrap_or_else(|e| panic!("cannot read the AWS recordings: {e}"));
     let mut files: Vec<_> = entries
         .map(|entry| entry.expect("readable directory entry").path())
         .filter(|path| {

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::conformance::TestScope;
 use super::{Condition, ConditionError};
 use crate::Value;
 use crate::error::names;
+use crate::testing::TestScope;
 
 fn compile(rule: serde_json::Value) -> Condition {
     Condition::compile(&rule).unwrap_or_else(|e| panic!("{rule} should compile: {e}"))
@@ -19,7 +19,7 @@ fn compile_error(rule: serde_json::Value) -> ConditionError {
 }
 
 fn eval(rule: serde_json::Value, input: serde_json::Value) -> Result<bool, crate::StatesError> {
-    compile(rule).evaluate(&TestScope::new(Value::from(input)))
+    compile(rule).evaluate(&TestScope::with_input(Value::from(input)))
 }
 
 fn holds(rule: serde_json::Value, input: serde_json::Value) -> bool {
@@ -543,7 +543,7 @@ fn literal_comparisons() {
 
 #[test]
 fn variables_and_the_context_object_are_paths_too() {
-    let mut scope = TestScope::new(Value::from(json!({"x": 1})));
+    let mut scope = TestScope::with_input(Value::from(json!({"x": 1})));
     scope
         .variables
         .insert("limit".into(), Value::from(json!({"max": 3})));

@@ -235,6 +235,4 @@ pub(crate) fn java_length(s: &str) -> usize {
 #[cfg(test)]
 mod path_tests;
 #[cfg(test)]
-pub(crate) mod testing;
-#[cfg(test)]
 mod tests;

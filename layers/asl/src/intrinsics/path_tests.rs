@@ -2,10 +2,10 @@
 //! replay of every AWS-recorded conformance case whose machine is one Pass (Parameters) or Fail
 //! (ErrorPath/CausePath) state.
 
-use super::testing::TestScope;
 use super::*;
 use crate::json;
 use crate::payload::Template;
+use crate::testing::TestScope;
 
 fn scope(input: Value) -> TestScope {
     TestScope::with_input(input)
@@ -241,8 +241,7 @@ fn strip_state_prefix(cause: &str) -> &str {
 
 #[test]
 fn recorded_aws_cases_replay() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/aws-recorded");
+    let dir = crate::testing::recordings_dir();
     let mut checked = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();

@@ -4,9 +4,9 @@
 
 use proptest::prelude::*;
 
-use super::testing::TestScope;
 use super::*;
 use crate::json;
+use crate::testing::TestScope;
 
 fn run(text: &str) -> Result<Value, StatesError> {
     Intrinsic::parse(text)

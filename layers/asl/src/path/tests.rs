@@ -936,8 +936,7 @@ proptest! {
 
 /// The AWS recordings (see /work/shared/conformance/README.md), read from the project's shared directory.
 fn recordings() -> Vec<(String, serde_json::Value)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/aws-recorded");
+    let dir = crate::testing::recordings_dir();
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())

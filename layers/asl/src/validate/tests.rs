@@ -1750,8 +1750,7 @@ fn every_problem_is_reported() {
 
 /// The AWS-recorded definitions: `<project root>/../shared/conformance/aws-recorded`.
 fn recorded_definitions() -> Vec<(String, Value)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/aws-recorded");
+    let dir = crate::testing::recordings_dir();
     let entries =
         std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{} is missing: {e}", dir.display()));
     let mut out = Vec::new();

@@ -1,4 +1,5 @@
-//! A `Scope` for unit tests: a state input, a context object and variables.
+//! Helpers for the crate's unit tests: a `Scope` with a state input, a context object and variables, and
+//! the folder of AWS-recorded executions.
 
 use crate::Value;
 use crate::path::{Root, Scope};
@@ -31,5 +32,15 @@ impl Scope for TestScope {
             Root::Context => Some(self.context.clone()),
             Root::Variable(name) => self.variables.get(name).cloned(),
         }
+    }
+}
+
+/// `<project root>/../shared/conformance/aws-recorded` (or `$SOAR_CONFORMANCE_DIR`): executions recorded
+/// against real AWS, the oracle of every module's tests.
+pub(crate) fn recordings_dir() -> std::path::PathBuf {
+    match std::env::var_os("SOAR_CONFORMANCE_DIR") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/conformance/aws-recorded"),
     }
 }
