@@ -65,6 +65,13 @@ impl Run {
         variables: &Value,
         last: &mut u64,
     ) -> Result<Value, StatesError> {
+        // Not implemented yet: refuse rather than run the Map over the wrong items.
+        if map.item_reader.is_some() || map.item_batcher.is_some() {
+            return Err(StatesError::runtime(format!(
+                "The Map state '{}' uses ItemReader or ItemBatcher, which soar's engine does not run yet",
+                state.name
+            )));
+        }
         let items = self.map_items(map, raw_input, &effective, sctx, variables)?;
         let ctx = LazyContext::new(&self.context, sctx);
         let number = |d: &Option<Dynamic>, field: &str| -> Result<Option<f64>, StatesError> {
