@@ -62,7 +62,6 @@ pub(crate) fn machine(
                 json: s,
                 index: &index,
                 errs,
-                uses_context: false,
             };
             c.state(name, language)
         })
@@ -79,7 +78,6 @@ struct Compiler<'a> {
     json: &'a Json,
     index: &'a HashMap<&'a str, usize>,
     errs: &'a mut Vec<Diagnostic>,
-    uses_context: bool,
 }
 
 impl<'a> Compiler<'a> {
@@ -166,7 +164,6 @@ impl<'a> Compiler<'a> {
             assign,
             retry,
             catch,
-            uses_context: self.uses_context,
         }
     }
 
@@ -197,14 +194,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn note_context(&mut self, text: &str) {
-        if text.contains("$$") || text.contains("$states.context") || text.contains("$states") {
-            self.uses_context = true;
-        }
-    }
-
     fn path(&mut self, field: &str, text: &str) -> Option<Path> {
-        self.note_context(text);
         match Path::parse(text) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -228,7 +218,6 @@ impl<'a> Compiler<'a> {
 
     fn template(&mut self, field: &str) -> Option<Template> {
         let json = self.json.get(field)?;
-        self.note_context(&json.to_string());
         match Template::compile(json) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -248,7 +237,6 @@ impl<'a> Compiler<'a> {
         location: String,
         field_name: &str,
     ) -> Option<jsonata::Template> {
-        self.note_context(&json.to_string());
         match jsonata::Template::compile(json, field_name) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -275,20 +263,17 @@ impl<'a> Compiler<'a> {
     ) -> Option<Assign> {
         let json = json?;
         match language {
-            QueryLanguage::JsonPath => {
-                self.note_context(&json.to_string());
-                match Template::compile(json) {
-                    Ok(t) => Some(Assign::JsonPath(t)),
-                    Err(e) => {
-                        self.errs.push(Diagnostic::error(
-                            COMPILE,
-                            format!("{}{}", pointer(&self.at, location), e.pointer),
-                            e.message,
-                        ));
-                        None
-                    }
+            QueryLanguage::JsonPath => match Template::compile(json) {
+                Ok(t) => Some(Assign::JsonPath(t)),
+                Err(e) => {
+                    self.errs.push(Diagnostic::error(
+                        COMPILE,
+                        format!("{}{}", pointer(&self.at, location), e.pointer),
+                        e.message,
+                    ));
+                    None
                 }
-            }
+            },
             QueryLanguage::Jsonata => self
                 .jsonata_at(json, pointer(&self.at, location), "Assign")
                 .map(Assign::Jsonata),
@@ -305,7 +290,6 @@ impl<'a> Compiler<'a> {
     ) -> Option<Dynamic> {
         if let Some(Json::String(p)) = self.json.get(path_field) {
             if crate::intrinsics::Intrinsic::looks_like_call(p) {
-                self.note_context(p);
                 return match crate::intrinsics::Intrinsic::parse(p) {
                     Ok(i) => Some(Dynamic::Intrinsic(i)),
                     Err(e) => {
@@ -371,7 +355,6 @@ impl<'a> Compiler<'a> {
                     None => continue,
                 }
             } else {
-                self.note_context(&rule.to_string());
                 match Condition::compile(rule) {
                     Ok(c) => ChoiceTest::JsonPath(c),
                     Err(e) => {
@@ -532,7 +515,6 @@ impl<'a> Compiler<'a> {
                 json: &r,
                 index: self.index,
                 errs: self.errs,
-                uses_context: false,
             };
             let parameters = if language == QueryLanguage::JsonPath {
                 sub.template("Parameters")
@@ -557,7 +539,6 @@ impl<'a> Compiler<'a> {
                 json: &b,
                 index: self.index,
                 errs: self.errs,
-                uses_context: false,
             };
             ItemBatcher {
                 max_items: sub.dynamic("MaxItemsPerBatch", "MaxItemsPerBatchPath", language),

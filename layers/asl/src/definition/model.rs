@@ -49,9 +49,6 @@ pub struct State {
     pub retry: Vec<Retrier>,
     /// `Catch`, for Task, Parallel and Map.
     pub catch: Vec<Catcher>,
-    /// Whether any field of this state reads the context object (`$$`, `$states.context`), so the engine
-    /// builds it only when needed.
-    pub uses_context: bool,
 }
 
 /// Input/output processing of a state in its query language.

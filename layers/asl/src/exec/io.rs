@@ -8,14 +8,13 @@
 use ::time::OffsetDateTime;
 
 use super::context::{LazyContext, StateScope};
-use super::object;
 use super::run::Worked;
 use crate::Value;
 use crate::definition::model::{
     Assign, Catcher, Choice, ChoiceTest, Dynamic, Io, Kind, OptPath, State, Wait,
 };
 use crate::error::StatesError;
-use crate::exec::jsonata_glue::EvalExt;
+use crate::exec::jsonata_glue::{EvalExt, StatesBinding};
 use crate::path::Path;
 
 fn scope<'a>(input: &'a Value, ctx: &'a LazyContext<'a>, variables: &'a Value) -> StateScope<'a> {
@@ -26,21 +25,19 @@ fn scope<'a>(input: &'a Value, ctx: &'a LazyContext<'a>, variables: &'a Value) -
     }
 }
 
-/// The `$states` binding of a JSONata evaluation.
-pub(crate) fn states_binding(
-    ctx: &LazyContext<'_>,
-    input: &Value,
-    result: Option<&Value>,
-    error: Option<&Value>,
-) -> Value {
-    let mut pairs = vec![("input", input.clone()), ("context", ctx.get().clone())];
-    if let Some(r) = result {
-        pairs.push(("result", r.clone()));
+/// The `$states` binding of a JSONata evaluation (borrowed parts; nothing is built).
+pub(crate) fn states_binding<'a>(
+    ctx: &'a LazyContext<'a>,
+    input: &'a Value,
+    result: Option<&'a Value>,
+    error_output: Option<&'a Value>,
+) -> StatesBinding<'a> {
+    StatesBinding {
+        context: ctx,
+        input,
+        result,
+        error_output,
     }
-    if let Some(e) = error {
-        pairs.push(("errorOutput", e.clone()));
-    }
-    object(pairs)
 }
 
 /// AWS's cause when a path in InputPath/OutputPath/ItemsPath selects nothing.
@@ -115,16 +112,16 @@ pub(crate) fn apply_result_path(
     }
 }
 
+/// `Assign`: JSONPath reads `$` = `jsonpath_input`; JSONata reads `$states`.
 fn eval_assign(
     assign: &Assign,
     jsonpath_input: &Value,
-    states: impl FnOnce() -> Value,
-    ctx: &LazyContext<'_>,
+    states: &StatesBinding<'_>,
     variables: &Value,
 ) -> Result<Value, StatesError> {
     match assign {
-        Assign::JsonPath(t) => t.eval(&scope(jsonpath_input, ctx, variables)),
-        Assign::Jsonata(t) => t.eval(&states(), variables),
+        Assign::JsonPath(t) => t.eval(&scope(jsonpath_input, states.context, variables)),
+        Assign::Jsonata(t) => t.eval(states, variables),
     }
 }
 
@@ -164,7 +161,12 @@ pub(crate) fn finish(
                 result = t.eval(&scope(&result, ctx, variables))?;
             }
             let assigned = match assign {
-                Some(a) => Some(eval_assign(a, &result, Value::object, ctx, variables)?),
+                Some(a) => Some(eval_assign(
+                    a,
+                    &result,
+                    &states_binding(ctx, raw_input, None, None),
+                    variables,
+                )?),
                 None => None,
             };
             let combined = if has_result {
@@ -177,21 +179,9 @@ pub(crate) fn finish(
         }
         Io::Jsonata { output, .. } => {
             let result = has_result.then_some(&worked.result);
-            let needs_binding =
-                assign.is_some() || output.is_some() || rule.is_some_and(|r| r.output.is_some());
-            let states = if needs_binding {
-                states_binding(ctx, raw_input, result, None)
-            } else {
-                Value::Null
-            };
+            let states = states_binding(ctx, raw_input, result, None);
             let assigned = match assign {
-                Some(a) => Some(eval_assign(
-                    a,
-                    effective,
-                    || states.clone(),
-                    ctx,
-                    variables,
-                )?),
+                Some(a) => Some(eval_assign(a, effective, &states, variables)?),
                 None => None,
             };
             let output_template = rule.and_then(|r| r.output.as_ref()).or(output.as_ref());
@@ -227,8 +217,7 @@ pub(crate) fn caught(
                 Some(a) => Some(eval_assign(
                     a,
                     &error_output,
-                    Value::object,
-                    ctx,
+                    &states_binding(ctx, raw_input, None, None),
                     variables,
                 )?),
                 None => None,
@@ -239,13 +228,7 @@ pub(crate) fn caught(
         Io::Jsonata { .. } => {
             let states = states_binding(ctx, raw_input, None, Some(&error_output));
             let assigned = match &catcher.assign {
-                Some(a) => Some(eval_assign(
-                    a,
-                    &error_output,
-                    || states.clone(),
-                    ctx,
-                    variables,
-                )?),
+                Some(a) => Some(eval_assign(a, &error_output, &states, variables)?),
                 None => None,
             };
             let output = match &catcher.output {
@@ -282,7 +265,6 @@ pub(crate) fn dynamic(
 
 /// The error a Fail state raises.
 pub(crate) fn fail_error(
-    _state: &State,
     error: Option<&Dynamic>,
     cause: Option<&Dynamic>,
     raw_input: &Value,
@@ -314,7 +296,6 @@ pub(crate) fn fail_error(
 
 /// The index of the first Choice rule that matches, or `None`.
 pub(crate) fn choose(
-    _state: &State,
     choice: &Choice,
     raw_input: &Value,
     effective: &Value,
@@ -342,7 +323,6 @@ pub(crate) fn choose(
 
 /// When a Wait state ends.
 pub(crate) fn wait_deadline(
-    _state: &State,
     wait: &Wait,
     raw_input: &Value,
     effective: &Value,

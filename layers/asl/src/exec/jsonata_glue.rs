@@ -1,53 +1,66 @@
-//! The executor's use of [`crate::jsonata`]: evaluate a template with `$states` given as one object
-//! (`{input, context, result?, errorOutput?}`) and the variables as an object.
+//! The executor's use of [`crate::jsonata`]: `$states` from borrowed parts (the context object is built only
+//! if an expression reads `$states.context`) and the variables as an object.
 
+use super::context::LazyContext;
 use crate::Value;
 use crate::error::StatesError;
 pub use crate::jsonata::Template;
-use crate::jsonata::{Env, States};
+use crate::jsonata::{ContextObject, Env, States};
+
+/// What `$states` holds for one evaluation.
+pub(crate) struct StatesBinding<'a> {
+    pub context: &'a LazyContext<'a>,
+    pub input: &'a Value,
+    pub result: Option<&'a Value>,
+    pub error_output: Option<&'a Value>,
+}
+
+impl ContextObject for LazyContext<'_> {
+    fn context(&self) -> &Value {
+        self.get()
+    }
+}
 
 /// Evaluation with the executor's bindings.
 pub(crate) trait EvalExt {
-    /// Evaluates with `$states` = `states` and `$name` = `variables[name]`.
-    fn eval(&self, states: &Value, variables: &Value) -> Result<Value, StatesError>;
+    /// Evaluates with `$states` from `states` and `$name` = `variables[name]`.
+    fn eval(&self, states: &StatesBinding<'_>, variables: &Value) -> Result<Value, StatesError>;
     /// Same, and the result must be of JSON type `expected` (AWS's QueryEvaluationError otherwise).
     fn eval_as(
         &self,
-        states: &Value,
+        states: &StatesBinding<'_>,
         variables: &Value,
         expected: &str,
     ) -> Result<Value, StatesError>;
 }
 
-fn env<'a>(states: &'a Value, variables: &'a Value, empty: &'a Value) -> Env<'a> {
-    let vars: &dyn crate::jsonata::Variables = match variables.as_object() {
+fn env<'a>(states: &'a StatesBinding<'a>, variables: &'a Value) -> Env<'a> {
+    let variables: &dyn crate::jsonata::Variables = match variables.as_object() {
         Some(map) => map,
         None => &(),
     };
     Env {
         states: States {
-            input: states.get("input").unwrap_or(empty),
-            context: states.get("context").unwrap_or(empty),
-            result: states.get("result"),
-            error_output: states.get("errorOutput"),
+            input: states.input,
+            context: states.context,
+            result: states.result,
+            error_output: states.error_output,
         },
-        variables: vars,
+        variables,
     }
 }
 
 impl EvalExt for Template {
-    fn eval(&self, states: &Value, variables: &Value) -> Result<Value, StatesError> {
-        let empty = Value::Null;
-        self.evaluate(&env(states, variables, &empty))
+    fn eval(&self, states: &StatesBinding<'_>, variables: &Value) -> Result<Value, StatesError> {
+        self.evaluate(&env(states, variables))
     }
 
     fn eval_as(
         &self,
-        states: &Value,
+        states: &StatesBinding<'_>,
         variables: &Value,
         expected: &str,
     ) -> Result<Value, StatesError> {
-        let empty = Value::Null;
-        self.evaluate_as(&env(states, variables, &empty), expected)
+        self.evaluate_as(&env(states, variables), expected)
     }
 }

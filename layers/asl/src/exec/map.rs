@@ -19,7 +19,6 @@ impl Run {
     /// ... the Parallel state's result is an array containing one element for each branch, in order."
     pub(crate) async fn parallel(
         self: &Arc<Self>,
-        state: &State,
         branches: &[Arc<Machine>],
         input: Value,
         variables: &Value,
@@ -48,7 +47,6 @@ impl Run {
                 *last = self.record(*last, "ParallelStateFailed", || {
                     failed("parallelStateFailedEventDetails", &e, None)
                 })?;
-                let _ = state;
                 Err(e)
             }
         }

@@ -246,7 +246,6 @@ impl Run {
             Kind::Fail { error, cause } => {
                 let ctx = LazyContext::new(&self.context, sctx);
                 Err(io::fail_error(
-                    state,
                     error.as_ref(),
                     cause.as_ref(),
                     raw_input,
@@ -257,7 +256,7 @@ impl Run {
             }
             Kind::Choice(choice) => {
                 let ctx = LazyContext::new(&self.context, sctx);
-                let chosen = io::choose(state, choice, raw_input, &effective, &ctx, variables)?;
+                let chosen = io::choose(choice, raw_input, &effective, &ctx, variables)?;
                 if chosen.is_none() && choice.default.is_none() {
                     // "If no Choice Rule matches and no Default is given, the interpreter raises
                     // States.NoChoiceMatched."
@@ -274,15 +273,7 @@ impl Run {
             Kind::Wait(wait) => {
                 let deadline = {
                     let ctx = LazyContext::new(&self.context, sctx);
-                    io::wait_deadline(
-                        state,
-                        wait,
-                        raw_input,
-                        &effective,
-                        &ctx,
-                        variables,
-                        sctx.entered,
-                    )?
+                    io::wait_deadline(wait, raw_input, &effective, &ctx, variables, sctx.entered)?
                 };
                 self.engine.inner.clock.sleep_until(deadline).await;
                 plain(effective)
@@ -295,7 +286,7 @@ impl Run {
                     choice: None,
                 }),
             Kind::Parallel { branches } => self
-                .parallel(state, branches, effective, variables, last)
+                .parallel(branches, effective, variables, last)
                 .await
                 .map(|result| Worked {
                     result,
