@@ -28,6 +28,8 @@ pub mod names {
     pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
     /// Distributed Map could not read its items.
     pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    /// A Distributed Map could not write its results (`ResultWriter`).
+    pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
     /// A payload exceeded the 256 KiB quota. Terminal: `States.ALL` does not catch it.
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     /// The execution could not go on (bad path, bad type). Never retried or caught.

@@ -120,6 +120,11 @@ pub enum Details {
         /// Number of items.
         length: usize,
     },
+    /// `mapRunStartedEventDetails`.
+    MapRunStarted {
+        /// The Map Run's ARN.
+        map_run_arn: Str,
+    },
     /// `mapIterationStartedEventDetails` (and Succeeded/Failed/Aborted).
     MapIteration {
         /// Detail key, e.g. `mapIterationStartedEventDetails`.
@@ -270,6 +275,10 @@ impl HistoryEvent {
             Details::MapStateStarted { length } => {
                 d.insert("length".into(), Value::int(*length as i64));
                 "mapStateStartedEventDetails"
+            }
+            Details::MapRunStarted { map_run_arn } => {
+                d.insert("mapRunArn".into(), Value::String(map_run_arn.clone()));
+                "mapRunStartedEventDetails"
             }
             Details::MapIteration { key, name, index } => {
                 d.insert("name".into(), Value::String(name.clone()));

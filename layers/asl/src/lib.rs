@@ -9,6 +9,7 @@ pub mod exec;
 pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod objects;
 pub mod path;
 pub mod payload;
 pub mod resolver;

@@ -601,19 +601,3 @@ async fn result_path_into_a_non_object_is_reference_path_conflict() {
     assert_eq!(e.error, "States.ReferencePathConflict");
     assert!(e.cause.unwrap().contains("Unable to apply step \"b\""));
 }
-
-#[tokio::test(start_paused = true)]
-async fn item_reader_is_refused_until_supported_never_silently_ignored() {
-    let def = serde_json::json!({
-        "StartAt": "Each", "States": {"Each": {
-            "Type": "Map",
-            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
-                "Parameters": {"Bucket": "b", "Key": "items.json"}},
-            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
-            "End": true}}
-    });
-    let exec = run(Arc::new(Tasks::default()), def, json!([1, 2])).await;
-    assert_eq!(exec.status, Status::Failed);
-    assert!(exec.error.unwrap().cause.unwrap().contains("ItemReader"));
-}

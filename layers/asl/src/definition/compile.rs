@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, pointer};
 use crate::jsonata;
 use crate::path::Path;
 use crate::payload::Template;
+use crate::value::Str;
 
 const COMPILE: &str = "SCHEMA_VALIDATION_FAILED";
 
@@ -503,42 +504,15 @@ impl<'a> Compiler<'a> {
             Some(json) => Some(Dynamic::Literal(Value::from(json))),
             None => None,
         };
-        let item_reader = self.json.get("ItemReader").cloned().map(|r| {
-            let resource = r
-                .get("Resource")
-                .and_then(Json::as_str)
-                .unwrap_or("")
-                .into();
-            let reader_config = r.get("ReaderConfig").map(Value::from).unwrap_or_default();
-            let mut sub = Compiler {
-                at: pointer(&self.at, "ItemReader"),
-                json: &r,
-                index: self.index,
-                errs: self.errs,
-            };
-            let parameters = if language == QueryLanguage::JsonPath {
-                sub.template("Parameters")
-            } else {
-                None
-            };
-            let arguments = if language == QueryLanguage::Jsonata {
-                sub.jsonata("Arguments")
-            } else {
-                None
-            };
-            ItemReader {
-                resource,
-                reader_config,
-                parameters,
-                arguments,
-            }
-        });
-        let item_batcher = self.json.get("ItemBatcher").cloned().map(|b| {
-            let mut sub = Compiler {
-                at: pointer(&self.at, "ItemBatcher"),
-                json: &b,
-                index: self.index,
-                errs: self.errs,
+        let item_reader = self
+            .json
+            .get("ItemReader")
+            .map(|r| self.item_reader(r, language));
+        let item_batcher = self.json.get("ItemBatcher").map(|b| {
+            let mut sub = self.sub("ItemBatcher", b);
+            let (batch_input, batch_input_jsonata) = match language {
+                QueryLanguage::JsonPath => (sub.template("BatchInput"), None),
+                QueryLanguage::Jsonata => (None, sub.jsonata("BatchInput")),
             };
             ItemBatcher {
                 max_items: sub.dynamic("MaxItemsPerBatch", "MaxItemsPerBatchPath", language),
@@ -547,9 +521,40 @@ impl<'a> Compiler<'a> {
                     "MaxInputBytesPerBatchPath",
                     language,
                 ),
-                batch_input: sub.template("BatchInput"),
+                batch_input,
+                batch_input_jsonata,
             }
         });
+        let result_writer = self.json.get("ResultWriter").map(|w| {
+            let mut sub = self.sub("ResultWriter", w);
+            let (parameters, arguments) = match language {
+                QueryLanguage::JsonPath => (sub.template("Parameters"), None),
+                QueryLanguage::Jsonata => (None, sub.jsonata("Arguments")),
+            };
+            let config = w.get("WriterConfig");
+            let transformation = config
+                .and_then(|c| c.get("Transformation"))
+                .and_then(Json::as_str)
+                .map(|t| match t {
+                    "NONE" => Transformation::None,
+                    "FLATTEN" => Transformation::Flatten,
+                    _ => Transformation::Compact,
+                });
+            ResultWriter {
+                parameters,
+                arguments,
+                transformation,
+                jsonl: config
+                    .and_then(|c| c.get("OutputType"))
+                    .and_then(Json::as_str)
+                    == Some("JSONL"),
+            }
+        });
+        let express_children = processor_json
+            .get("ProcessorConfig")
+            .and_then(|c| c.get("ExecutionType"))
+            .and_then(Json::as_str)
+            == Some("EXPRESS");
         MapState {
             processor,
             distributed,
@@ -570,6 +575,73 @@ impl<'a> Compiler<'a> {
             ),
             item_reader,
             item_batcher,
+            result_writer,
+            label: self.str("Label").map(Str::from),
+            express_children,
+        }
+    }
+
+    /// A compiler for the sub-object `field` of this one (ItemReader, ItemBatcher, ...).
+    fn sub<'b>(&'b mut self, field: &str, json: &'b Json) -> Compiler<'b> {
+        Compiler {
+            at: pointer(&self.at, field),
+            json,
+            index: self.index,
+            errs: self.errs,
+        }
+    }
+
+    fn item_reader(&mut self, json: &Json, language: QueryLanguage) -> ItemReader {
+        let mut sub = self.sub("ItemReader", json);
+        let resource = if json
+            .get("Resource")
+            .and_then(Json::as_str)
+            .is_some_and(|r| r.ends_with(":s3:listObjectsV2"))
+        {
+            ReaderResource::ListObjectsV2
+        } else {
+            ReaderResource::GetObject
+        };
+        let (parameters, arguments) = match language {
+            QueryLanguage::JsonPath => (sub.template("Parameters"), None),
+            QueryLanguage::Jsonata => (None, sub.jsonata("Arguments")),
+        };
+        let config = json.get("ReaderConfig").unwrap_or(&Json::Null);
+        let text = |field: &str| config.get(field).and_then(Json::as_str);
+        let input_type = match text("InputType") {
+            Some("CSV") => InputType::Csv,
+            Some("JSONL") => InputType::Jsonl,
+            Some("MANIFEST") => InputType::Manifest,
+            Some("PARQUET") => InputType::Parquet,
+            _ => InputType::Json,
+        };
+        let csv_headers = match text("CSVHeaderLocation") {
+            Some("GIVEN") => CsvHeaders::Given(
+                strings(config.get("CSVHeaders"))
+                    .into_iter()
+                    .map(Str::from)
+                    .collect(),
+            ),
+            _ => CsvHeaders::FirstRow,
+        };
+        let csv_delimiter = match text("CSVDelimiter") {
+            Some("PIPE") => b'|',
+            Some("SEMICOLON") => b';',
+            Some("SPACE") => b' ',
+            Some("TAB") => b'\t',
+            _ => b',',
+        };
+        let max_items =
+            sub.sub("ReaderConfig", config)
+                .dynamic("MaxItems", "MaxItemsPath", language);
+        ItemReader {
+            resource,
+            input_type,
+            csv_headers,
+            csv_delimiter,
+            max_items,
+            parameters,
+            arguments,
         }
     }
 }

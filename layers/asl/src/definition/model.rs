@@ -250,19 +250,64 @@ pub struct MapState {
     pub item_reader: Option<ItemReader>,
     /// `ItemBatcher` (Distributed).
     pub item_batcher: Option<ItemBatcher>,
+    /// `ResultWriter` (Distributed).
+    pub result_writer: Option<ResultWriter>,
+    /// `Label` (Distributed): names the Map Run and its child executions; the state name when absent.
+    pub label: Option<Str>,
+    /// `ProcessorConfig.ExecutionType: EXPRESS` (Distributed): children have no history quota.
+    pub express_children: bool,
 }
 
 /// `ItemReader`: where a Distributed Map reads its items.
 #[derive(Debug)]
 pub struct ItemReader {
-    /// `Resource`, e.g. `arn:aws:states:::s3:getObject`.
-    pub resource: Str,
-    /// `ReaderConfig` (InputType, CSVHeaderLocation, CSVHeaders, MaxItems...).
-    pub reader_config: Value,
-    /// `Parameters` / `Arguments` (Bucket, Key).
+    /// `Resource`: `arn:aws:states:::s3:getObject` or `...:s3:listObjectsV2`.
+    pub resource: ReaderResource,
+    /// `ReaderConfig.InputType` (getObject only).
+    pub input_type: InputType,
+    /// `ReaderConfig.CSVHeaderLocation` and `CSVHeaders`.
+    pub csv_headers: CsvHeaders,
+    /// `ReaderConfig.CSVDelimiter` as a byte (`,` unless set).
+    pub csv_delimiter: u8,
+    /// `ReaderConfig.MaxItems` / `MaxItemsPath`.
+    pub max_items: Option<Dynamic>,
+    /// `Parameters` (JSONPath): Bucket, Key, VersionId or Bucket, Prefix.
     pub parameters: Option<Template>,
-    /// JSONata `Arguments`.
+    /// `Arguments` (JSONata).
     pub arguments: Option<jsonata::Template>,
+}
+
+/// The S3 action an ItemReader uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderResource {
+    /// `s3:getObject`: one object's content, parsed per `InputType`.
+    GetObject,
+    /// `s3:listObjectsV2`: one item per object under a prefix.
+    ListObjectsV2,
+}
+
+/// `ReaderConfig.InputType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputType {
+    /// A JSON array.
+    Json,
+    /// One JSON value per line.
+    Jsonl,
+    /// Delimited text, one object per row.
+    Csv,
+    /// An Athena or S3 Inventory manifest (not read by soar's engine).
+    Manifest,
+    /// Parquet (not read by soar's engine).
+    Parquet,
+}
+
+/// Where CSV column names come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsvHeaders {
+    /// `FIRST_ROW` (the default).
+    FirstRow,
+    /// `GIVEN` with `CSVHeaders`.
+    Given(Vec<Str>),
 }
 
 /// `ItemBatcher`: group items into batches for each child execution.
@@ -272,6 +317,32 @@ pub struct ItemBatcher {
     pub max_items: Option<Dynamic>,
     /// `MaxInputBytesPerBatch` / `...Path`.
     pub max_bytes: Option<Dynamic>,
-    /// `BatchInput` (added to every batch as `BatchInput`).
+    /// `BatchInput` in JSONPath (added to every batch as `BatchInput`).
     pub batch_input: Option<Template>,
+    /// `BatchInput` in JSONata.
+    pub batch_input_jsonata: Option<jsonata::Template>,
+}
+
+/// `ResultWriter`: export the children's results to S3 and/or reshape them.
+#[derive(Debug)]
+pub struct ResultWriter {
+    /// `Parameters` (JSONPath) with Bucket and Prefix; `None` when only `WriterConfig` is given.
+    pub parameters: Option<Template>,
+    /// `Arguments` (JSONata).
+    pub arguments: Option<jsonata::Template>,
+    /// `WriterConfig.Transformation`; `None` when not given.
+    pub transformation: Option<Transformation>,
+    /// `WriterConfig.OutputType`: JSON (default) or JSONL.
+    pub jsonl: bool,
+}
+
+/// `WriterConfig.Transformation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transformation {
+    /// Each child's execution record (ARN, input, output, status, dates).
+    None,
+    /// Each child's output only.
+    Compact,
+    /// Like COMPACT, with array outputs flattened into the result.
+    Flatten,
 }

@@ -19,6 +19,8 @@ pub(crate) struct ExecutionContext {
     pub execution: Value,
     /// `{"Id", "Name"}`.
     pub state_machine: Value,
+    /// The state machine's name (Distributed Map children are named after it).
+    state_machine_name: Str,
 }
 
 impl ExecutionContext {
@@ -44,7 +46,12 @@ impl ExecutionContext {
                 ("Id", Value::string(sm_arn)),
                 ("Name", Value::string(sm_name)),
             ]),
+            state_machine_name: sm_name.into(),
         }
+    }
+
+    pub fn state_machine_name(&self) -> &str {
+        &self.state_machine_name
     }
 }
 

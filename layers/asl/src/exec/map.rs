@@ -63,67 +63,38 @@ impl Run {
         variables: &Value,
         last: &mut u64,
     ) -> Result<Value, StatesError> {
-        // Not implemented yet: refuse rather than run the Map over the wrong items.
-        if map.item_reader.is_some() || map.item_batcher.is_some() {
-            return Err(StatesError::runtime(format!(
-                "The Map state '{}' uses ItemReader or ItemBatcher, which soar's engine does not run yet",
-                state.name
-            )));
+        if map.distributed {
+            return self
+                .distributed_map(state, map, raw_input, effective, sctx, variables, last)
+                .await;
         }
         let items = self.map_items(map, raw_input, &effective, sctx, variables)?;
         let ctx = LazyContext::new(&self.context, sctx);
-        let number = |d: &Option<Dynamic>, field: &str| -> Result<Option<f64>, StatesError> {
-            match d {
-                None => Ok(None),
-                Some(d) => {
-                    let v = dynamic(d, field, raw_input, &effective, &ctx, variables)?;
-                    // AWS also accepts a numeric string here (a `MaxConcurrencyPath` variable holding "1").
-                    let n = v
-                        .as_f64()
-                        .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
-                    n.filter(|n| *n >= 0.0).map(Some).ok_or_else(|| match d {
-                        Dynamic::Jsonata(_) => StatesError::query(format!(
-                            "The {field} field must evaluate to a non-negative number, but was {v}"
-                        )),
-                        _ => StatesError::runtime(format!(
-                            "The {field} field must be a non-negative number, but was {v}"
-                        )),
-                    })
+        let max_concurrency = match &map.max_concurrency {
+            None => 0,
+            Some(d) => {
+                let v = dynamic(d, "MaxConcurrency", raw_input, &effective, &ctx, variables)?;
+                // AWS also accepts a numeric string here (a `MaxConcurrencyPath` variable holding "1").
+                let n = v
+                    .as_f64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
+                match n.filter(|n| *n >= 0.0) {
+                    Some(n) => n as usize,
+                    None => {
+                        return Err(match d {
+                            Dynamic::Jsonata(_) => StatesError::query(format!(
+                                "The MaxConcurrency field must evaluate to a non-negative number, but was {v}"
+                            )),
+                            _ => StatesError::runtime(format!(
+                                "The MaxConcurrency field must be a non-negative number, but was {v}"
+                            )),
+                        });
+                    }
                 }
             }
         };
-        let max_concurrency =
-            number(&map.max_concurrency, "MaxConcurrency")?.map_or(0, |n| n as usize);
-        let tolerated_count = number(&map.tolerated_failure_count, "ToleratedFailureCount")?;
-        let tolerated_percentage = number(
-            &map.tolerated_failure_percentage,
-            "ToleratedFailurePercentage",
-        )?;
-        let tolerates_failures = tolerated_count.is_some_and(|c| c > 0.0)
-            || tolerated_percentage.is_some_and(|p| p > 0.0);
-
-        // ItemSelector: evaluated per item, with `$$.Map.Item.Index` and `$$.Map.Item.Value`.
-        let mut inputs = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let item_ctx = StateContext {
-                map_item: Some((index, item.clone())),
-                ..sctx.clone()
-            };
-            let lazy = LazyContext::new(&self.context, &item_ctx);
-            let input = if let Some(t) = &map.item_selector {
-                t.eval(&StateScope {
-                    input: &effective,
-                    context: &lazy,
-                    variables,
-                })?
-            } else if let Some(t) = &map.item_selector_jsonata {
-                t.eval(&states_binding(&lazy, raw_input, None, None), variables)?
-            } else {
-                item.clone()
-            };
-            inputs.push(input);
-        }
-
+        let tolerance = Tolerance::evaluate(map, raw_input, &effective, &ctx, variables)?;
+        let inputs = self.select_items(map, items, raw_input, &effective, sctx, variables)?;
         let length = inputs.len();
         let started = self.record(*last, "MapStateStarted", || Details::MapStateStarted {
             length,
@@ -156,15 +127,9 @@ impl Run {
         } else {
             max_concurrency
         };
-        let outcome: Result<Vec<Value>, StatesError> = if tolerates_failures {
-            self.tolerant(
-                iterations,
-                concurrency,
-                length,
-                tolerated_count,
-                tolerated_percentage,
-            )
-            .await
+        let outcome: Result<Vec<Value>, StatesError> = if tolerance.tolerates_any() {
+            self.tolerant(iterations, concurrency, length, &tolerance)
+                .await
         } else {
             stream::iter(iterations)
                 .buffered(concurrency)
@@ -193,8 +158,7 @@ impl Run {
         iterations: impl Iterator<Item = F>,
         concurrency: usize,
         length: usize,
-        count: Option<f64>,
-        percentage: Option<f64>,
+        tolerance: &Tolerance,
     ) -> Result<Vec<Value>, StatesError>
     where
         F: Future<Output = Result<Result<Value, StatesError>, StatesError>>,
@@ -207,14 +171,8 @@ impl Run {
                 Ok(v) => results.push(v),
                 Err(e) => {
                     failures += 1;
-                    let over_count = count.is_some_and(|c| failures as f64 > c);
-                    let over_pct = percentage
-                        .is_some_and(|p| failures as f64 * 100.0 / length.max(1) as f64 > p);
-                    if (count.is_none() || over_count) && (percentage.is_none() || over_pct) {
-                        return Err(StatesError::new(
-                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                            "The specified tolerated failure threshold was exceeded",
-                        ));
+                    if tolerance.exceeded(failures, length) {
+                        return Err(Tolerance::exceeded_error());
                     }
                     results.push(e.to_error_output());
                 }
@@ -223,7 +181,44 @@ impl Run {
         Ok(results)
     }
 
-    fn map_items(
+    /// Each item as its iteration's input: the item itself, or the ItemSelector evaluated with
+    /// `$$.Map.Item.Index` and `$$.Map.Item.Value`.
+    pub(super) fn select_items(
+        &self,
+        map: &MapState,
+        items: Vec<Value>,
+        raw_input: &Value,
+        effective: &Value,
+        sctx: &StateContext,
+        variables: &Value,
+    ) -> Result<Vec<Value>, StatesError> {
+        if map.item_selector.is_none() && map.item_selector_jsonata.is_none() {
+            return Ok(items);
+        }
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let item_ctx = StateContext {
+                map_item: Some((index, item)),
+                ..sctx.clone()
+            };
+            let lazy = LazyContext::new(&self.context, &item_ctx);
+            let input = if let Some(t) = &map.item_selector {
+                t.eval(&StateScope {
+                    input: effective,
+                    context: &lazy,
+                    variables,
+                })?
+            } else if let Some(t) = &map.item_selector_jsonata {
+                t.eval(&states_binding(&lazy, raw_input, None, None), variables)?
+            } else {
+                unreachable!("checked above")
+            };
+            inputs.push(input);
+        }
+        Ok(inputs)
+    }
+
+    pub(super) fn map_items(
         &self,
         map: &MapState,
         raw_input: &Value,
@@ -258,5 +253,124 @@ impl Run {
                 items
             ))),
         }
+    }
+}
+
+/// ToleratedFailureCount / ToleratedFailurePercentage, checked the way AWS checks them.
+pub(super) struct Tolerance {
+    count: Option<u64>,
+    percentage: Option<f64>,
+}
+
+impl Tolerance {
+    /// Evaluates both fields; a bad value is a `States.Runtime` error in AWS's words.
+    pub(super) fn evaluate(
+        map: &MapState,
+        raw_input: &Value,
+        effective: &Value,
+        ctx: &LazyContext<'_>,
+        variables: &Value,
+    ) -> Result<Tolerance, StatesError> {
+        let count = match &map.tolerated_failure_count {
+            None => None,
+            Some(d) => {
+                let v = dynamic(
+                    d,
+                    "ToleratedFailureCount",
+                    raw_input,
+                    effective,
+                    ctx,
+                    variables,
+                )?;
+                let n = whole_number(&v).ok_or_else(|| {
+                    not_a_number(d, "ToleratedFailureCount", &v, "a valid integer")
+                })?;
+                if n < 0 {
+                    return Err(StatesError::runtime(
+                        "ToleratedFailureCount cannot be negative.",
+                    ));
+                }
+                Some(n as u64)
+            }
+        };
+        let percentage = match &map.tolerated_failure_percentage {
+            None => None,
+            Some(d) => {
+                let v = dynamic(
+                    d,
+                    "ToleratedFailurePercentage",
+                    raw_input,
+                    effective,
+                    ctx,
+                    variables,
+                )?;
+                let p = number(&v).ok_or_else(|| {
+                    not_a_number(d, "ToleratedFailurePercentage", &v, "a valid float")
+                })?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(StatesError::runtime(
+                        "ToleratedFailurePercentage must be between 0 and 100.",
+                    ));
+                }
+                Some(p)
+            }
+        };
+        Ok(Tolerance { count, percentage })
+    }
+
+    /// Whether any failure is tolerated at all.
+    pub(super) fn tolerates_any(&self) -> bool {
+        self.count.is_some_and(|c| c > 0) || self.percentage.is_some_and(|p| p > 0.0)
+    }
+
+    /// Whether `failures` of `total` items break the threshold: with no threshold set, any failure
+    /// does; with both set, either one being passed does.
+    pub(super) fn exceeded(&self, failures: usize, total: usize) -> bool {
+        if self.count.is_none() && self.percentage.is_none() {
+            return failures > 0;
+        }
+        let over_count = self.count.is_some_and(|c| failures as u64 > c);
+        let over_percentage = self
+            .percentage
+            .is_some_and(|p| failures as f64 * 100.0 / total.max(1) as f64 > p);
+        over_count || over_percentage
+    }
+
+    pub(super) fn exceeded_error() -> StatesError {
+        StatesError::new(
+            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            "The specified tolerated failure threshold was exceeded",
+        )
+    }
+}
+
+/// A JSON number, or a string holding one (AWS reads `"1"` from a `...Path` as 1).
+pub(super) fn number(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
+        .filter(|n| n.is_finite())
+}
+
+/// A whole number (1.0 counts, 1.5 does not).
+pub(super) fn whole_number(v: &Value) -> Option<i64> {
+    number(v).filter(|n| n.fract() == 0.0).map(|n| n as i64)
+}
+
+/// AWS's error for a `...Path` that points at something that is not a number.
+pub(super) fn not_a_number(d: &Dynamic, field: &str, v: &Value, expected: &str) -> StatesError {
+    let shown = v
+        .as_str()
+        .map_or_else(|| v.to_json_string(), str::to_string);
+    match d {
+        Dynamic::Path(p) => StatesError::runtime(format!(
+            "The {field}Path field refers to value \"{shown}\" which is not {expected}: {}",
+            p.text()
+        )),
+        Dynamic::Jsonata(_) => StatesError::query(format!(
+            "The {field} field must evaluate to {expected}, but was {shown}"
+        )),
+        _ => StatesError::runtime(format!(
+            "The {field} field must be {expected}, but was {shown}"
+        )),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod clock;
 mod context;
+mod distributed;
 mod io;
 mod jsonata_glue;
 mod map;
@@ -22,8 +23,10 @@ pub use mock::{MockConfig, MockError, MockTestCase};
 
 use crate::Value;
 use crate::definition::StateMachine;
+use crate::definition::model::Machine;
 use crate::error::StatesError;
 use crate::history::{Details, HistoryEvent, MAX_EVENTS};
+use crate::objects::ObjectStore;
 use crate::resolver::TaskResolver;
 use crate::value::{Map, Str};
 
@@ -138,6 +141,16 @@ pub(crate) struct Inner {
     pub tokens: Mutex<HashMap<String, mpsc::UnboundedSender<TokenMessage>>>,
     pub region: String,
     pub account: String,
+    /// Where Distributed Maps read items and write results; none until the caller sets one.
+    pub objects: RwLock<Option<Arc<dyn ObjectStore>>>,
+}
+
+/// Who an execution is: its ARN and name, and its state machine's.
+pub(crate) struct Identity {
+    pub arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
 }
 
 impl Engine {
@@ -156,6 +169,7 @@ impl Engine {
                 tokens: Mutex::new(HashMap::new()),
                 region: "us-east-1".into(),
                 account: "123456789012".into(),
+                objects: RwLock::new(None),
             }),
         }
     }
@@ -177,6 +191,19 @@ impl Engine {
         )
     }
 
+    /// Serves the S3 objects that Distributed Maps read (`ItemReader`) and write (`ResultWriter`).
+    pub fn set_object_store(&self, store: Arc<dyn ObjectStore>) {
+        *self.inner.objects.write().expect("object store lock") = Some(store);
+    }
+
+    pub(crate) fn object_store(&self) -> Option<Arc<dyn ObjectStore>> {
+        self.inner
+            .objects
+            .read()
+            .expect("object store lock")
+            .clone()
+    }
+
     /// Runs one execution to its end.
     pub async fn execute(
         &self,
@@ -188,11 +215,26 @@ impl Engine {
             .name
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let sm_arn = self.state_machine_arn(&options.state_machine_name);
-        let arn = format!(
-            "arn:aws:states:{}:{}:execution:{}:{name}",
-            self.inner.region, self.inner.account, options.state_machine_name
-        );
+        let identity = Identity {
+            arn: format!(
+                "arn:aws:states:{}:{}:execution:{}:{name}",
+                self.inner.region, self.inner.account, options.state_machine_name
+            ),
+            name,
+            state_machine_arn: self.state_machine_arn(&options.state_machine_name),
+            state_machine_name: options.state_machine_name.clone(),
+        };
+        self.run(&machine.root, input, identity, &options).await
+    }
+
+    /// Runs `root` as one execution (a top-level one, or a Distributed Map's child).
+    pub(crate) async fn run(
+        &self,
+        root: &Arc<Machine>,
+        input: Value,
+        identity: Identity,
+        options: &ExecutionOptions,
+    ) -> Execution {
         let start = self.inner.clock.now();
         let role_arn = options.role_arn.clone().unwrap_or_else(|| {
             format!(
@@ -203,10 +245,10 @@ impl Engine {
         let run = Arc::new(run::Run {
             engine: self.clone(),
             context: context::ExecutionContext::new(
-                &arn,
-                &name,
-                &sm_arn,
-                &options.state_machine_name,
+                &identity.arn,
+                &identity.name,
+                &identity.state_machine_arn,
+                &identity.state_machine_name,
                 &role_arn,
                 start,
                 input.clone(),
@@ -216,8 +258,9 @@ impl Engine {
             limit_events: options.workflow_type == WorkflowType::Standard,
             mock: options.mock.clone(),
             mock_calls: Mutex::new(HashMap::new()),
+            options: options.clone(),
         });
-        let result = run.execute(&machine.root, input, role_arn.into()).await;
+        let result = run.execute(root, input, role_arn.into()).await;
         let stop = self.inner.clock.now();
         let (status, output, error) = match result {
             Ok(output) => (Status::Succeeded, Some(output), None),
@@ -234,8 +277,8 @@ impl Engine {
             .as_ref()
             .map(|h| std::mem::take(&mut *h.lock().expect("history lock")));
         Execution {
-            arn,
-            name,
+            arn: identity.arn,
+            name: identity.name,
             status,
             output,
             error,

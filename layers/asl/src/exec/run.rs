@@ -29,6 +29,8 @@ pub(crate) struct Run {
     pub limit_events: bool,
     pub mock: Option<Arc<MockTestCase>>,
     pub mock_calls: Mutex<HashMap<Str, u32>>,
+    /// The options it was started with (Distributed Map children inherit them).
+    pub options: super::ExecutionOptions,
 }
 
 /// What a state decided.
