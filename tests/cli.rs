@@ -203,3 +203,32 @@ fn graph_draws_mermaid_and_dot() {
     assert!(dot.starts_with("digraph StateMachine {"), "{dot}");
     assert!(dot.contains("subgraph cluster_Findings_items"), "{dot}");
 }
+
+#[test]
+fn exec_serves_distributed_map_items_from_the_s3_dir() {
+    let input = r#"{"bucket": "soar-exports", "key": "2026-11/findings.csv"}"#;
+    let args = [
+        "exec",
+        "examples/asl/bulk-triage.asl.yaml",
+        "--input",
+        input,
+    ];
+    let out = soar(&[&args[..], &["--s3-dir", "examples/s3"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = stdout_json(&out);
+    assert_eq!(result["output"]["batches"], 3);
+    assert_eq!(result["output"]["open"].as_array().unwrap().len(), 4);
+    assert_eq!(result["output"]["urgent"].as_array().unwrap().len(), 2);
+
+    // Without a folder to read from, the Map fails and says how to give one.
+    let out = soar(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let result = stdout_json(&out);
+    assert_eq!(result["error"], "States.ItemReaderFailed");
+    assert!(result["cause"].as_str().unwrap().contains("--s3-dir"));
+}

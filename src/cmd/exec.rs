@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use soar_asl::exec::{MockConfig, WorkflowType};
+use soar_asl::objects::LocalObjectStore;
 use soar_asl::resolver::NoTasks;
 use soar_asl::{DefinitionError, Engine, ExecutionOptions, StateMachine, Status, Value};
 
@@ -40,6 +41,10 @@ pub struct Args {
     /// Run as an Express workflow (no 25,000-event history quota).
     #[arg(long)]
     express: bool,
+    /// Serve S3 objects from this folder (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map's
+    /// ItemReader and ResultWriter.
+    #[arg(long, value_name = "DIR")]
+    s3_dir: Option<PathBuf>,
 }
 
 /// Runs `soar exec`.
@@ -66,6 +71,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         (None, None) => "{}".to_string(),
     };
     let input = Value::from_json_str(&input_text).context("the input is not valid JSON")?;
+    if let Some(dir) = &args.s3_dir
+        && !dir.is_dir()
+    {
+        bail!("--s3-dir {} is not a folder", dir.display());
+    }
     let mock = match (&args.mock_config, &args.test_case) {
         (Some(path), Some(case)) => {
             let text = std::fs::read_to_string(path)
@@ -108,6 +118,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let runtime = runtime.build().context("cannot start the async runtime")?;
     let execution = runtime.block_on(async {
         let engine = Engine::new(Arc::new(NoTasks));
+        if let Some(dir) = &args.s3_dir {
+            engine.set_object_store(Arc::new(LocalObjectStore::new(dir)));
+        }
         engine.execute(&machine, input, options).await
     });
     let mut out = serde_json::Map::new();
