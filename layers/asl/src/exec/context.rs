@@ -82,6 +82,24 @@ impl<'a> LazyContext<'a> {
         }
     }
 
+    /// One top-level member, from the whole object when it is built, else built alone.
+    pub fn member(&self, name: &str) -> Option<Value> {
+        if let Some(whole) = self.cell.get() {
+            return whole.get(name).cloned();
+        }
+        let s = self.state;
+        match name {
+            "Execution" => Some(self.execution.execution.clone()),
+            "StateMachine" => Some(self.execution.state_machine.clone()),
+            "Map" => s.map_item.as_ref().map(map_member),
+            "Task" => s
+                .task_token
+                .as_ref()
+                .map(|t| object([("Token", Value::String(t.clone()))])),
+            _ => self.get().get(name).cloned(),
+        }
+    }
+
     pub fn get(&self) -> &Value {
         self.cell.get_or_init(|| {
             let s = self.state;
@@ -100,21 +118,23 @@ impl<'a> LazyContext<'a> {
             if let Some(token) = &s.task_token {
                 pairs.push(("Task", object([("Token", Value::String(token.clone()))])));
             }
-            if let Some((index, value)) = &s.map_item {
-                pairs.push((
-                    "Map",
-                    object([(
-                        "Item",
-                        object([
-                            ("Index", Value::int(*index as i64)),
-                            ("Value", value.clone()),
-                        ]),
-                    )]),
-                ));
+            if let Some(item) = &s.map_item {
+                pairs.push(("Map", map_member(item)));
             }
             object(pairs)
         })
     }
+}
+
+/// `$$.Map`: `{"Item": {"Index": i, "Value": v}}`.
+fn map_member((index, value): &(usize, Value)) -> Value {
+    object([(
+        "Item",
+        object([
+            ("Index", Value::int(*index as i64)),
+            ("Value", value.clone()),
+        ]),
+    )])
 }
 
 /// The scope of one evaluation: `$` is `input`, `$$` the context object, `$name` a variable.
@@ -131,5 +151,9 @@ impl Scope for StateScope<'_> {
             Root::Context => Some(self.context.get().clone()),
             Root::Variable(name) => self.variables.get(name).cloned(),
         }
+    }
+
+    fn context_member(&self, name: &str) -> Option<Option<Value>> {
+        Some(self.context.member(name))
     }
 }

@@ -48,6 +48,12 @@ pub enum Root {
 pub trait Scope {
     /// The value of `root`, or `None` when it does not exist (an unassigned variable).
     fn root(&self, root: &Root) -> Option<Value>;
+
+    /// One top-level member of the context object (`Map` of `$$.Map.Item.Value`), without building the
+    /// whole object: `Some(None)` when it has no such member, `None` when this scope cannot tell.
+    fn context_member(&self, _name: &str) -> Option<Option<Value>> {
+        None
+    }
 }
 
 /// A parsed path.
@@ -56,6 +62,9 @@ pub struct Path {
     text: Str,
     root: Root,
     compiled: Arc<Compiled>,
+    /// For `$$.Member.rest` made only of names and indexes: `Member` and the steps after it, so the
+    /// context object need not be built whole (a Map's ItemSelector reads `$$.Map.Item` per item).
+    context_member: Option<(Str, Arc<Compiled>)>,
 }
 
 /// Paths are equal when they start from the same root and take the same steps, however they are spelled
@@ -158,6 +167,15 @@ impl Path {
         match parse::parse_path(text) {
             Ok((root, compiled)) => Ok(Path {
                 text: text.into(),
+                context_member: match (&root, compiled.steps.first()) {
+                    (Root::Context, Some(Step::Field { name, .. })) if compiled.reference => {
+                        Some((
+                            name.clone(),
+                            Arc::new(Compiled::new(compiled.steps[1..].to_vec())),
+                        ))
+                    }
+                    _ => None,
+                },
                 root,
                 compiled: Arc::new(compiled),
             }),
@@ -228,6 +246,11 @@ impl Path {
 
     /// Evaluates in a scope: finds the root, then [`Path::select`].
     pub fn resolve(&self, scope: &dyn Scope) -> Option<Value> {
+        if let Some((member, rest)) = &self.context_member
+            && let Some(found) = scope.context_member(member)
+        {
+            return found.and_then(|v| eval::evaluate(rest, &v, &v));
+        }
         scope.root(&self.root).and_then(|v| self.select(&v))
     }
 
