@@ -49,9 +49,9 @@ pub trait Scope {
     /// The value of `root`, or `None` when it does not exist (an unassigned variable).
     fn root(&self, root: &Root) -> Option<Value>;
 
-    /// One top-level member of the context object (`Map` of `$$.Map.Item.Value`), without building the
-    /// whole object: `Some(None)` when it has no such member, `None` when this scope cannot tell.
-    fn context_member(&self, _name: &str) -> Option<Option<Value>> {
+    /// The value at field names `names` of the context object (`["Map", "Item", "Value"]`), without
+    /// building the whole object: `Some(None)` when there is none, `None` when this scope cannot tell.
+    fn context_fields(&self, _names: &[Str]) -> Option<Option<Value>> {
         None
     }
 }
@@ -62,9 +62,9 @@ pub struct Path {
     text: Str,
     root: Root,
     compiled: Arc<Compiled>,
-    /// For `$$.Member.rest` made only of names and indexes: `Member` and the steps after it, so the
-    /// context object need not be built whole (a Map's ItemSelector reads `$$.Map.Item` per item).
-    context_member: Option<(Str, Arc<Compiled>)>,
+    /// For `$$.a.b[0]...` made only of names and indexes: the leading names and the steps after them,
+    /// so the context object need not be built whole (a Map's ItemSelector reads `$$.Map.Item` per item).
+    context_fields: Option<(Box<[Str]>, Arc<Compiled>)>,
 }
 
 /// Paths are equal when they start from the same root and take the same steps, however they are spelled
@@ -167,15 +167,7 @@ impl Path {
         match parse::parse_path(text) {
             Ok((root, compiled)) => Ok(Path {
                 text: text.into(),
-                context_member: match (&root, compiled.steps.first()) {
-                    (Root::Context, Some(Step::Field { name, .. })) if compiled.reference => {
-                        Some((
-                            name.clone(),
-                            Arc::new(Compiled::new(compiled.steps[1..].to_vec())),
-                        ))
-                    }
-                    _ => None,
-                },
+                context_fields: context_fields(&root, &compiled),
                 root,
                 compiled: Arc::new(compiled),
             }),
@@ -246,8 +238,8 @@ impl Path {
 
     /// Evaluates in a scope: finds the root, then [`Path::select`].
     pub fn resolve(&self, scope: &dyn Scope) -> Option<Value> {
-        if let Some((member, rest)) = &self.context_member
-            && let Some(found) = scope.context_member(member)
+        if let Some((names, rest)) = &self.context_fields
+            && let Some(found) = scope.context_fields(names)
         {
             return found.and_then(|v| eval::evaluate(rest, &v, &v));
         }
@@ -268,6 +260,26 @@ impl Path {
     pub fn assign(&self, target: Value, value: Value) -> Result<Value, PathError> {
         eval::assign(self, target, value)
     }
+}
+
+/// The leading field names of a `$$` reference path, and the steps after them.
+fn context_fields(root: &Root, compiled: &Compiled) -> Option<(Box<[Str]>, Arc<Compiled>)> {
+    if *root != Root::Context || !compiled.reference {
+        return None;
+    }
+    let names: Box<[Str]> = compiled
+        .steps
+        .iter()
+        .map_while(|s| match s {
+            Step::Field { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let rest = Compiled::new(compiled.steps[names.len()..].to_vec());
+    Some((names, Arc::new(rest)))
 }
 
 impl Step {
