@@ -64,7 +64,7 @@ pub struct Path {
     compiled: Arc<Compiled>,
     /// For `$$.a.b[0]...` made only of names and indexes: the leading names and the steps after them,
     /// so the context object need not be built whole (a Map's ItemSelector reads `$$.Map.Item` per item).
-    context_fields: Option<(Box<[Str]>, Arc<Compiled>)>,
+    context_fields: Option<Arc<(Box<[Str]>, Compiled)>>,
 }
 
 /// Paths are equal when they start from the same root and take the same steps, however they are spelled
@@ -238,10 +238,10 @@ impl Path {
 
     /// Evaluates in a scope: finds the root, then [`Path::select`].
     pub fn resolve(&self, scope: &dyn Scope) -> Option<Value> {
-        if let Some((names, rest)) = &self.context_fields
-            && let Some(found) = scope.context_fields(names)
+        if let Some(fields) = &self.context_fields
+            && let Some(found) = scope.context_fields(&fields.0)
         {
-            return found.and_then(|v| eval::evaluate(rest, &v, &v));
+            return found.and_then(|v| eval::evaluate(&fields.1, &v, &v));
         }
         scope.root(&self.root).and_then(|v| self.select(&v))
     }
@@ -263,7 +263,7 @@ impl Path {
 }
 
 /// The leading field names of a `$$` reference path, and the steps after them.
-fn context_fields(root: &Root, compiled: &Compiled) -> Option<(Box<[Str]>, Arc<Compiled>)> {
+fn context_fields(root: &Root, compiled: &Compiled) -> Option<Arc<(Box<[Str]>, Compiled)>> {
     if *root != Root::Context || !compiled.reference {
         return None;
     }
@@ -279,7 +279,7 @@ fn context_fields(root: &Root, compiled: &Compiled) -> Option<(Box<[Str]>, Arc<C
         return None;
     }
     let rest = Compiled::new(compiled.steps[names.len()..].to_vec());
-    Some((names, Arc::new(rest)))
+    Some(Arc::new((names, rest)))
 }
 
 impl Step {
