@@ -1,5 +1,6 @@
 //! Engine throughput: state transitions per second for a Pass/Choice loop over a ~2 KB finding-like
-//! document (with and without history), a 10,000-item Map, and a Parallel fan-out.
+//! document (with and without history), a 10,000-item Map (inline, and distributed in batches), and a
+//! Parallel fan-out.
 //!
 //! Run with `cargo bench --bench engine`. divan prints items/s; one item is one state transition.
 
@@ -115,6 +116,36 @@ fn map_10000_items(bencher: divan::Bencher) {
     input.insert("items".into(), Value::from_vec(items));
     let input = Value::from_map(input);
     // One Map state plus one Pass per item.
+    bencher
+        .counter(ItemsCount::new(10_001u64))
+        .bench_local(|| run(&m, input.clone(), false));
+}
+
+/// The same 10,000 items as child executions of a Distributed Map, in batches of 100.
+#[divan::bench]
+fn distributed_map_10000_items_in_batches(bencher: divan::Bencher) {
+    let m = machine(serde_json::json!({
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemBatcher": {"MaxItemsPerBatch": 100},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "Count",
+                    "States": {"Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.Items)"}, "End": true}}
+                },
+                "ResultPath": null,
+                "End": true
+            }
+        }
+    }));
+    let items: Vec<Value> = (0..10_000).map(Value::int).collect();
+    let mut input = soar_asl::value::Map::default();
+    input.insert("items".into(), Value::from_vec(items));
+    let input = Value::from_map(input);
+    // Counted per item: one Map state plus 10,000 items through 100 child executions.
     bencher
         .counter(ItemsCount::new(10_001u64))
         .bench_local(|| run(&m, input.clone(), false));
