@@ -1,0 +1,3 @@
+//! The Security Hub finding (ASFF) model, the shapes findings arrive in, and SOAR's scratchpad: the one
+//! JSON document every task reads and returns.
+#![warn(missing_docs)]
