@@ -9,5 +9,7 @@ pub mod arn;
 pub mod controls;
 pub mod finding;
 mod pointer;
+pub mod validate;
 
 pub use finding::{Finding, FindingError};
+pub use validate::{ValidationError, validate, validate_at};
