@@ -7,9 +7,11 @@ mod string_enum;
 
 pub mod arn;
 pub mod controls;
+pub mod event;
 pub mod finding;
 mod pointer;
 pub mod validate;
 
+pub use event::{Incoming, InputError, Origin};
 pub use finding::{Finding, FindingError};
 pub use validate::{ValidationError, validate, validate_at};
