@@ -10,7 +10,7 @@
 //! Timestamps stay strings, exactly as received (re-formatting would change `+00:00` into `Z` and
 //! break the round trip); [`parse_timestamp`] reads them as RFC 3339.
 //!
-//! The typed model assumes the fields ASFF requires are present: run [`crate::validate`] first on
+//! The typed model assumes the fields ASFF requires are present: run [`crate::validate()`] first on
 //! untrusted input, which names every missing or malformed field instead of the first.
 //!
 //! Reference: AWS Security Hub User Guide, "AWS Security Finding Format (ASFF)"
@@ -457,7 +457,7 @@ pub fn parse_timestamp(text: &str) -> Result<OffsetDateTime, time::error::Parse>
 }
 
 impl Finding {
-    /// The typed view of a finding. Run [`crate::validate`] first on untrusted input: this stops at the
+    /// The typed view of a finding. Run [`crate::validate()`] first on untrusted input: this stops at the
     /// first problem.
     pub fn from_value(value: Value) -> Result<Finding, FindingError> {
         crate::pointer::deserialize(value)
