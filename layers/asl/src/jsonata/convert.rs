@@ -17,16 +17,26 @@ use crate::value::{Map, Str, Value};
 pub(crate) enum Need {
     /// All of it.
     Whole,
-    /// Only these members (of an object, or of each object inside an array), each with its own need.
-    Members(Vec<(Box<str>, Need)>),
+    /// Only these members (of an object, or of each object inside an array), each with its own need,
+    /// in the order the expression first reads them. A map, not a list: merging the reads of an
+    /// expression (or template) that names thousands of members stays linear.
+    Members(Members),
 }
+
+/// The members a [`Need`] names.
+pub(crate) type Members = indexmap::IndexMap<Box<str>, Need, foldhash::fast::RandomState>;
 
 impl Need {
     /// The need for a value read through the member path `keys` (and wholly below it).
     pub(crate) fn path(keys: &[&str]) -> Need {
         keys.iter().rev().fold(Need::Whole, |inner, key| {
-            Need::Members(vec![((*key).into(), inner)])
+            Need::members([((*key).into(), inner)])
         })
+    }
+
+    /// A need for exactly these members.
+    pub(crate) fn members(members: impl IntoIterator<Item = (Box<str>, Need)>) -> Need {
+        Need::Members(members.into_iter().collect())
     }
 
     /// The union of two needs.
@@ -36,9 +46,11 @@ impl Need {
             (this, Need::Whole) => *this = Need::Whole,
             (Need::Members(mine), Need::Members(theirs)) => {
                 for (key, need) in theirs {
-                    match mine.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, existing)) => existing.merge(need),
-                        None => mine.push((key, need)),
+                    match mine.get_mut(&key) {
+                        Some(existing) => existing.merge(need),
+                        None => {
+                            mine.insert(key, need);
+                        }
                     }
                 }
             }
@@ -49,7 +61,7 @@ impl Need {
     pub(crate) fn member(&self, key: &str) -> Option<&Need> {
         match self {
             Need::Whole => Some(&Need::Whole),
-            Need::Members(members) => members.iter().find(|(k, _)| &**k == key).map(|(_, n)| n),
+            Need::Members(members) => members.get(key),
         }
     }
 }

@@ -569,7 +569,7 @@ mod equivalence {
         let mut all = Reads::default();
         for (name, _) in &reads.variables {
             all.merge(&Reads {
-                variables: vec![(name.clone(), convert::Need::Whole)],
+                variables: [(name.clone(), convert::Need::Whole)].into_iter().collect(),
                 ..Reads::default()
             });
         }
