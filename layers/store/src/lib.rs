@@ -2,17 +2,19 @@
 //! the Security Hub finding store, the e-mail outbox and the dry-run plan. The embedded backend keeps
 //! them in SQLite and files; the AWS backend implements the same traits over the AWS SDK.
 //!
-//! | trait | what |
-//! |---|---|
-//! | [`TicketStore`] | one open ticket per finding, history appended, reopen counted |
-//! | [`EventLedger`] | processed finding events, for idempotency |
-//! | [`SuppressionStore`] | local suppression rules |
-//! | [`AccountDirectory`] | account owners, environment, team e-mail |
-//! | [`IncidentStore`] | incident records |
-//! | [`Mailer`] | e-mail |
-//! | [`ActionRecorder`] | the dry-run plan of AWS calls not made |
+//! | trait | what | embedded backend |
+//! |---|---|---|
+//! | [`TicketStore`] | one open ticket per finding, history appended, reopen counted | SQLite |
+//! | [`EventLedger`] | processed finding events, for idempotency | SQLite |
+//! | [`SuppressionStore`] | local suppression rules | SQLite (+ JSON file import) |
+//! | [`AccountDirectory`] | account owners, environment, team e-mail | SQLite cache of an accounts JSON file |
+//! | [`IncidentStore`] | incident records | SQLite |
+//! | [`Mailer`] | e-mail | `.eml` files in an outbox folder |
+//! | [`ActionRecorder`] | the dry-run plan of AWS calls not made | `plan.jsonl` |
 //!
 //! The traits are synchronous and object-safe: hold them as `Arc<dyn TicketStore + Send + Sync>`.
+//! [`LocalStore`] implements all of them; its calls take microseconds, so async code may call them
+//! directly.
 #![warn(missing_docs)]
 
 use std::sync::Arc;
@@ -23,6 +25,7 @@ pub mod accounts;
 pub mod error;
 pub mod events;
 pub mod incidents;
+pub mod local;
 pub mod outbox;
 pub mod plan;
 pub mod suppressions;
@@ -33,6 +36,7 @@ pub use accounts::{Account, AccountDirectory};
 pub use error::{Result, StoreError};
 pub use events::{EventLedger, LedgerEntry, Outcome};
 pub use incidents::{Incident, IncidentStatus, IncidentStore, NewIncident};
+pub use local::LocalStore;
 pub use outbox::{Email, FileOutbox, Mailer, SentEmail};
 pub use plan::{ActionRecorder, JsonlPlan, PlannedCall};
 pub use suppressions::{FindingFacts, SuppressionRule, SuppressionStore};
@@ -79,6 +83,19 @@ impl Default for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every trait can be held as `Arc<dyn Trait + Send + Sync>`, and `LocalStore` implements them all.
+    #[test]
+    fn traits_are_object_safe_and_local_store_implements_them() {
+        let store = Arc::new(LocalStore::in_memory().unwrap());
+        let _: Arc<dyn TicketStore + Send + Sync> = store.clone();
+        let _: Arc<dyn EventLedger + Send + Sync> = store.clone();
+        let _: Arc<dyn SuppressionStore + Send + Sync> = store.clone();
+        let _: Arc<dyn AccountDirectory + Send + Sync> = store.clone();
+        let _: Arc<dyn IncidentStore + Send + Sync> = store.clone();
+        let _: Arc<dyn Mailer + Send + Sync> = store.clone();
+        let _: Arc<dyn ActionRecorder + Send + Sync> = store;
+    }
 
     #[test]
     fn clocks() {
