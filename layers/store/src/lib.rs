@@ -9,6 +9,7 @@
 //! | [`SuppressionStore`] | local suppression rules | SQLite (+ JSON file import) |
 //! | [`AccountDirectory`] | account owners, environment, team e-mail | SQLite cache of an accounts JSON file |
 //! | [`IncidentStore`] | incident records | SQLite |
+//! | [`FindingStore`], [`FindingChangeFeed`] | Security Hub's BatchImportFindings, BatchUpdateFindings, GetFindings; changes fed back like EventBridge | SQLite |
 //! | [`Mailer`] | e-mail | `.eml` files in an outbox folder |
 //! | [`ActionRecorder`] | the dry-run plan of AWS calls not made | `plan.jsonl` |
 //!
@@ -24,6 +25,7 @@ use time::OffsetDateTime;
 pub mod accounts;
 pub mod error;
 pub mod events;
+pub mod findings;
 pub mod incidents;
 pub mod local;
 pub mod outbox;
@@ -35,6 +37,11 @@ pub mod timefmt;
 pub use accounts::{Account, AccountDirectory};
 pub use error::{Result, StoreError};
 pub use events::{EventLedger, LedgerEntry, Outcome};
+pub use findings::{
+    BatchImportFindingsResponse, BatchUpdateFindingsRequest, BatchUpdateFindingsResponse,
+    ChangeContext, FindingChange, FindingChangeFeed, FindingFilters, FindingIdentifier,
+    FindingStore, GetFindingsRequest, GetFindingsResponse, StringComparison, StringFilter,
+};
 pub use incidents::{Incident, IncidentStatus, IncidentStore, NewIncident};
 pub use local::LocalStore;
 pub use outbox::{Email, FileOutbox, Mailer, SentEmail};
@@ -93,6 +100,8 @@ mod tests {
         let _: Arc<dyn SuppressionStore + Send + Sync> = store.clone();
         let _: Arc<dyn AccountDirectory + Send + Sync> = store.clone();
         let _: Arc<dyn IncidentStore + Send + Sync> = store.clone();
+        let _: Arc<dyn FindingStore + Send + Sync> = store.clone();
+        let _: Arc<dyn FindingChangeFeed + Send + Sync> = store.clone();
         let _: Arc<dyn Mailer + Send + Sync> = store.clone();
         let _: Arc<dyn ActionRecorder + Send + Sync> = store;
     }

@@ -14,6 +14,7 @@
 
 mod accounts;
 mod events;
+mod findings;
 mod incidents;
 mod schema;
 mod stored;
