@@ -2,4 +2,5 @@
 //! locally on the embedded defaults.
 #![warn(missing_docs)]
 
+pub mod runner;
 pub mod template;

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "soar",
     version,
-    about = "Run and check AWS Step Functions state machines locally"
+    about = "SOAR for AWS Security Hub, and a local runner for AWS Step Functions state machines"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -22,6 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run Security Hub findings through SOAR on the embedded defaults and show the route each took.
+    Process(cmd::process::Args),
     /// Run one execution of a state machine and print {"status", "output" | "error", "cause"} as JSON.
     Exec(cmd::exec::Args),
     /// Check definitions the way AWS's ValidateStateMachineDefinition does.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
+        Command::Process(args) => cmd::process::run(args),
         Command::Exec(args) => cmd::exec::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Graph(args) => cmd::graph::run(args),

@@ -2,6 +2,7 @@
 
 pub mod exec;
 pub mod graph;
+pub mod process;
 pub mod validate;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,370 @@
+//! `soar process`: the main job. Runs every finding of the input through SOARASFFProcessor on the
+//! embedded defaults (SQLite tables, local Security Hub store, e-mail outbox, dry-run plan) and reports
+//! the route each one took.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use futures::stream::{self, StreamExt};
+use serde_json::{Value as Json, json};
+use soar::runner::{LocalRunner, imported_event, route_of};
+use soar_asl::{Execution, ExecutionOptions, Status, Value};
+use soar_functions::{Registry, Services, Settings};
+use soar_store::{
+    ChangeContext, FindingChangeFeed, FindingStore, LocalStore, findings::ChangeKind,
+};
+
+/// The state machine that handles one finding (its logical id in template.yaml).
+const PROCESSOR: &str = "AsffProcessor";
+/// How many rounds of SOAR's own changes are fed back into the processor, as EventBridge would.
+const FEEDBACK_ROUNDS: u32 = 3;
+/// Executions in flight at once.
+const CONCURRENCY: usize = 64;
+
+/// Arguments of `soar process`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Findings: files (ASFF, EventBridge events, {"Findings": [...]}, arrays, NDJSON), folders of
+    /// them, or - for standard input.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Print one JSON object per finding instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Where the embedded backend keeps its tables, outbox and dry-run plan.
+    #[arg(long, default_value = ".soar")]
+    state_dir: PathBuf,
+    /// The SAM template whose state machines and substitutions to run.
+    #[arg(long, default_value = "template.yaml")]
+    template: PathBuf,
+    /// Settings JSON (default: the embedded config/settings.json).
+    #[arg(long)]
+    settings: Option<PathBuf>,
+    /// Where SOAR's AWS calls go: `local` (embedded defaults) or `aws`.
+    #[arg(long, default_value = "local")]
+    backend: String,
+}
+
+/// What happened to one finding.
+struct Outcome {
+    finding_id: String,
+    account: String,
+    control: String,
+    route: String,
+    actions: Vec<String>,
+    ticket: Option<String>,
+    email: Option<String>,
+    /// Set when the execution failed other than by rejecting the finding.
+    failure: Option<String>,
+    /// Fed back by SOAR's own change (a reassigned copy), not given as input.
+    reentered: bool,
+}
+
+/// Runs `soar process`.
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    if args.backend != "local" {
+        bail!(
+            "--backend {}: only the embedded `local` backend is available in this build",
+            args.backend
+        );
+    }
+    let incoming = read_inputs(&args.inputs)?;
+    let settings = match &args.settings {
+        Some(path) => Settings::from_json(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| path.display().to_string())?,
+        None => Settings::embedded(),
+    };
+    std::fs::create_dir_all(&args.state_dir)
+        .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
+    let store = Arc::new(
+        LocalStore::open(&args.state_dir)
+            .with_context(|| format!("cannot open {}", args.state_dir.display()))?,
+    );
+    let services = Services::local(store.clone(), settings);
+    let runner = LocalRunner::from_template_file(&args.template, Registry::soar(), services)?;
+
+    // Security Hub holds a finding before EventBridge announces it: import first, as the provider did.
+    // Findings Security Hub would refuse are still processed, so the pipeline records their rejection.
+    let provider = ChangeContext::new("finding-provider");
+    for chunk in incoming.chunks(100) {
+        store.batch_import_findings(chunk, &provider)?;
+    }
+    let mut cursor = store.latest_change()?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let progress = progress_bar(incoming.len(), args.json);
+    let mut outcomes = runtime.block_on(process_all(&runner, incoming, false, &progress));
+
+    // Feed SOAR's own changes back, as EventBridge does on AWS: reassigned copies are new findings;
+    // workflow updates must change nothing (the ledger and the router make them no-ops).
+    let mut fed_back = 0usize;
+    for _ in 0..FEEDBACK_ROUNDS {
+        let changes = store.changes_since(cursor, usize::MAX)?;
+        let Some(last) = changes.last() else { break };
+        cursor = last.seq;
+        let soar_changes: Vec<_> = changes
+            .into_iter()
+            .filter(|c| c.actor != "finding-provider")
+            .collect();
+        if soar_changes.is_empty() {
+            break;
+        }
+        fed_back += soar_changes.len();
+        let (created, updated): (Vec<_>, Vec<_>) = soar_changes
+            .into_iter()
+            .partition(|c| c.kind == ChangeKind::Created);
+        let created: Vec<Json> = created.into_iter().map(|c| c.finding).collect();
+        let updated: Vec<Json> = updated.into_iter().map(|c| c.finding).collect();
+        outcomes.extend(runtime.block_on(process_all(&runner, created, true, &progress)));
+        for o in runtime.block_on(process_all(&runner, updated, true, &progress)) {
+            if o.failure.is_some() || o.route != "no_action" {
+                outcomes.push(o);
+            }
+        }
+    }
+    progress.finish_and_clear();
+
+    if args.json {
+        for o in &outcomes {
+            println!("{}", to_json(o));
+        }
+    } else {
+        print_table(&outcomes, fed_back, &args.state_dir);
+    }
+    Ok(if outcomes.iter().any(|o| o.failure.is_some()) {
+        1
+    } else {
+        0
+    })
+}
+
+async fn process_all(
+    runner: &LocalRunner,
+    findings: Vec<Json>,
+    reentered: bool,
+    progress: &indicatif::ProgressBar,
+) -> Vec<Outcome> {
+    progress.inc_length(findings.len() as u64);
+    stream::iter(findings)
+        .map(|finding| async move {
+            let event = imported_event(&finding);
+            let execution = runner
+                .run(PROCESSOR, Value::from(event), ExecutionOptions::default())
+                .await;
+            progress.inc(1);
+            match execution {
+                Ok(e) => outcome(&finding, &e, reentered),
+                Err(e) => Outcome {
+                    failure: Some(e.to_string()),
+                    ..blank(&finding, reentered)
+                },
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+fn blank(finding: &Json, reentered: bool) -> Outcome {
+    let text = |v: Option<&Json>| v.and_then(Json::as_str).unwrap_or("-").to_string();
+    Outcome {
+        finding_id: text(finding.get("Id")),
+        account: text(finding.get("AwsAccountId")),
+        control: finding
+            .pointer("/Compliance/SecurityControlId")
+            .or_else(|| finding.pointer("/ProductFields/ControlId"))
+            .and_then(Json::as_str)
+            .unwrap_or("-")
+            .to_string(),
+        route: "failed".into(),
+        actions: Vec::new(),
+        ticket: None,
+        email: None,
+        failure: None,
+        reentered,
+    }
+}
+
+fn outcome(finding: &Json, e: &Execution, reentered: bool) -> Outcome {
+    let mut o = blank(finding, reentered);
+    match e.status {
+        Status::Succeeded => {
+            let out = e.output.as_ref().map(Value::to_json).unwrap_or_default();
+            o.route = route_of(&out).to_string();
+            if let Some(control) = out
+                .get("finding")
+                .and_then(|f| soar_model::finding::Finding::from_value(f.clone()).ok())
+                .and_then(|f| f.control_id())
+            {
+                o.control = control;
+            }
+            if let Some(actions) = out["actions"].as_object() {
+                o.actions = actions
+                    .iter()
+                    .filter(|(_, v)| v.as_bool() == Some(true))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+            }
+            o.ticket = out["db"]["ticket"]["id"].as_str().map(str::to_string);
+            o.email = out["db"]["email"]["to"]
+                .as_array()
+                .map(|to| {
+                    to.iter()
+                        .filter_map(Json::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .filter(|s| !s.is_empty());
+        }
+        _ => {
+            let err = e
+                .error
+                .clone()
+                .unwrap_or_else(|| soar_asl::StatesError::bare(""));
+            if err.error == "SOAR.FindingRejected" {
+                o.route = "rejected".into();
+                o.actions = vec![err.cause.unwrap_or_default()];
+            } else {
+                o.failure = Some(format!("{}: {}", err.error, err.cause.unwrap_or_default()));
+            }
+        }
+    }
+    o
+}
+
+fn to_json(o: &Outcome) -> Json {
+    let mut v = json!({
+        "finding_id": o.finding_id,
+        "account": o.account,
+        "control": o.control,
+        "route": o.route,
+        "actions": o.actions,
+        "ticket": o.ticket,
+        "email": o.email,
+    });
+    if o.reentered {
+        v["reentered"] = json!(true);
+    }
+    if let Some(f) = &o.failure {
+        v["route"] = json!("failed");
+        v["error"] = json!(f);
+    }
+    v
+}
+
+fn print_table(outcomes: &[Outcome], fed_back: usize, state_dir: &Path) {
+    let rows: Vec<[String; 6]> = outcomes
+        .iter()
+        .map(|o| {
+            [
+                shorten(&o.finding_id, 48) + if o.reentered { " (re-entered)" } else { "" },
+                o.account.clone(),
+                o.control.clone(),
+                o.failure
+                    .as_ref()
+                    .map_or_else(|| o.route.clone(), |f| format!("FAILED {f}")),
+                o.ticket.clone().unwrap_or_else(|| "-".into()),
+                o.email.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let header = ["FINDING", "ACCOUNT", "CONTROL", "ROUTE", "TICKET", "E-MAIL"];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(header);
+    for row in &rows {
+        line(row.each_ref().map(String::as_str));
+    }
+    let mut counts = std::collections::BTreeMap::new();
+    for o in outcomes {
+        *counts.entry(o.route.as_str()).or_insert(0) += 1;
+    }
+    let summary: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    println!(
+        "\n{} findings: {}. {fed_back} changes by SOAR fed back. State, outbox and dry-run plan in {}.",
+        outcomes.len(),
+        summary.join(", "),
+        state_dir.display()
+    );
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let tail: String = text.chars().skip(count - (max - 1)).collect();
+    format!("…{tail}")
+}
+
+fn progress_bar(total: usize, json: bool) -> indicatif::ProgressBar {
+    if json || total < 2 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} findings {per_sec}")
+            .expect("valid template"),
+    );
+    bar
+}
+
+/// Every finding of every input, in order.
+fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<Json>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            files.push(input.clone());
+        } else if input.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("cannot read {}", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|e| e == "json" || e == "jsonl" || e == "ndjson")
+                })
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    let mut findings = Vec::new();
+    for file in files {
+        let text = if file.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read standard input")?;
+            s
+        } else {
+            std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+        };
+        let incoming =
+            soar_model::event::parse(&text).with_context(|| format!("{}", file.display()))?;
+        findings.extend(incoming.into_iter().map(|i| i.finding));
+    }
+    Ok(findings)
+}
