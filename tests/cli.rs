@@ -232,3 +232,89 @@ fn exec_serves_distributed_map_items_from_the_s3_dir() {
     assert_eq!(result["error"], "States.ItemReaderFailed");
     assert!(result["cause"].as_str().unwrap().contains("--s3-dir"));
 }
+
+#[test]
+fn process_runs_every_example_finding_and_reports_its_route() {
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let out = soar(&[
+        "process",
+        "examples/findings",
+        "--json",
+        "--state-dir",
+        state_dir,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let routes: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["route"].as_str().unwrap()).collect();
+    for route in [
+        "ticketed",
+        "incident",
+        "reassigned",
+        "no_action",
+        "rejected",
+    ] {
+        assert!(routes.contains(route), "no {route} in {routes:?}");
+    }
+    let rejected = rows.iter().find(|r| r["route"] == "rejected").unwrap();
+    assert!(
+        rejected["actions"][0]
+            .as_str()
+            .unwrap()
+            .contains("GeneratorId")
+    );
+    // The embedded backend wrote the e-mails and kept the tickets.
+    let outbox = std::fs::read_dir(state.path().join("outbox"))
+        .unwrap()
+        .count();
+    assert!(outbox >= 10, "{outbox} e-mails");
+    assert!(state.path().join("soar.sqlite3").exists());
+
+    // Running the same findings again finds everything already handled: no new ticket, no e-mail.
+    let again = soar(&[
+        "process",
+        "examples/findings",
+        "--json",
+        "--state-dir",
+        state_dir,
+    ]);
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&again.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        rows.iter()
+            .all(|r| r["route"] == "no_action" || r["route"] == "rejected"),
+        "{rows:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(state.path().join("outbox"))
+            .unwrap()
+            .count(),
+        outbox + 1,
+        "only the rejection is e-mailed again"
+    );
+}
+
+#[test]
+fn process_refuses_unreadable_input_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.json", "{ not json");
+    let out = soar(&[
+        "process",
+        bad.to_str().unwrap(),
+        "--state-dir",
+        dir.path().join("state").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+}

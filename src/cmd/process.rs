@@ -13,7 +13,8 @@ use soar::runner::{LocalRunner, imported_event, route_of};
 use soar_asl::{Execution, ExecutionOptions, Status, Value};
 use soar_functions::{Registry, Services, Settings};
 use soar_store::{
-    ChangeContext, FindingChangeFeed, FindingStore, LocalStore, findings::ChangeKind,
+    ChangeContext, FindingChangeFeed, FindingIdentifier, FindingStore, LocalStore,
+    findings::ChangeKind,
 };
 
 /// The state machine that handles one finding (its logical id in template.yaml).
@@ -94,6 +95,24 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for chunk in incoming.chunks(100) {
         store.batch_import_findings(chunk, &provider)?;
     }
+    // EventBridge announces the finding as Security Hub now holds it: an import does not undo the
+    // workflow status SOAR set earlier, so a finding processed before keeps its SUPPRESSED or NOTIFIED.
+    let incoming: Vec<Json> = incoming
+        .into_iter()
+        .map(|finding| {
+            let id = FindingIdentifier {
+                id: finding["Id"].as_str().unwrap_or_default().to_string(),
+                product_arn: finding["ProductArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            };
+            match store.get_finding(&id) {
+                Ok(Some(stored)) => stored,
+                _ => finding,
+            }
+        })
+        .collect();
     let mut cursor = store.latest_change()?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
