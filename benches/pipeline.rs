@@ -1,0 +1,92 @@
+//! The main job's throughput: findings per second through SOARASFFProcessor on the embedded defaults
+//! (the real state machines from template.yaml, the real task functions, an in-memory SQLite store).
+//!
+//! Run with `cargo bench --bench pipeline`. divan prints items/s; one item is one finding.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use divan::counter::ItemsCount;
+use futures::stream::{self, StreamExt};
+use serde_json::{Value as Json, json};
+use soar::runner::{LocalRunner, imported_event};
+use soar_asl::{ExecutionOptions, Status, Value};
+use soar_functions::{Registry, Services, Settings};
+use soar_store::{ChangeContext, FindingStore, LocalStore};
+
+fn main() {
+    divan::main();
+}
+
+const FINDINGS: usize = 2_000;
+
+/// `n` distinct failed-control findings spread over the three example accounts.
+fn findings(n: usize, round: usize) -> Vec<Json> {
+    let base: Json =
+        serde_json::from_str(include_str!("../examples/findings/cis-1.2.0-rule-2.7.json")).unwrap();
+    let accounts = ["111122223333", "444455556666", "777788889999"];
+    (0..n)
+        .map(|i| {
+            let mut f = base.clone();
+            let account = accounts[i % accounts.len()];
+            f["Id"] = json!(format!("{}-{round}-{i}", base["Id"].as_str().unwrap()));
+            f["AwsAccountId"] = json!(account);
+            f["Resources"][0]["Id"] =
+                json!(format!("arn:aws:cloudtrail:eu-west-1:{account}:trail/t{i}"));
+            f
+        })
+        .collect()
+}
+
+fn setup() -> (Arc<LocalStore>, LocalRunner) {
+    let store = Arc::new(LocalStore::in_memory().unwrap());
+    let services = Services::local(store.clone(), Settings::embedded());
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    let runner = LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap();
+    (store, runner)
+}
+
+/// New findings, each ticketed and e-mailed: the longest common route (14 states, 9 task calls).
+#[divan::bench(sample_count = 10)]
+fn ticketed_findings(bencher: divan::Bencher) {
+    let (store, runner) = setup();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut round = 0;
+    bencher
+        .counter(ItemsCount::new(FINDINGS))
+        .with_inputs(|| {
+            round += 1;
+            let batch = findings(FINDINGS, round);
+            for chunk in batch.chunks(100) {
+                store
+                    .batch_import_findings(chunk, &ChangeContext::new("finding-provider"))
+                    .unwrap();
+            }
+            batch
+        })
+        .bench_local_values(|batch| {
+            runtime.block_on(async {
+                stream::iter(batch)
+                    .map(|f| {
+                        let runner = &runner;
+                        async move {
+                            let e = runner
+                                .run(
+                                    "AsffProcessor",
+                                    Value::from(imported_event(&f)),
+                                    ExecutionOptions::default(),
+                                )
+                                .await
+                                .unwrap();
+                            assert_eq!(e.status, Status::Succeeded, "{:?}", e.error);
+                        }
+                    })
+                    .buffer_unordered(64)
+                    .collect::<Vec<_>>()
+                    .await
+            })
+        });
+}
