@@ -75,3 +75,106 @@ fn template_functions_and_the_registry_are_the_same_set() {
     let registered: BTreeSet<&str> = registry.handlers().collect();
     assert_eq!(handlers, registered);
 }
+
+/// The errors the Lambda service itself raises for an invocation (AWS's Lambda error-handling guide).
+const LAMBDA_SERVICE_ERRORS: &[&str] = &[
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+];
+
+/// Every Task state that invokes a task function retries exactly what can be retried: the Lambda
+/// service's errors and the retryable errors the task raises; and no Retry lists a name nothing raises
+/// (the reference SOAR retried throttling under a name no task used).
+#[test]
+fn retries_name_the_errors_tasks_actually_raise() {
+    let t = template();
+    let registry = Registry::soar();
+    let handler_of: std::collections::BTreeMap<String, String> = t
+        .functions
+        .values()
+        .map(|f| (format!("{}Arn", f.logical_id), f.handler.clone()))
+        .collect();
+    let raised: BTreeSet<&str> = registry
+        .handlers()
+        .flat_map(|h| registry.retryable_errors(h).iter().copied())
+        .collect();
+    let mut checked = 0;
+    for m in t.state_machines.values() {
+        let text = std::fs::read_to_string(&m.definition).unwrap();
+        // Placeholders stand for themselves here, so a Task's Resource names its function.
+        let identity = m
+            .substitutions
+            .keys()
+            .map(|k| (k.clone(), format!("<{k}>")))
+            .collect();
+        let json =
+            soar_asl::definition::load::load(&text, soar_asl::Format::Yaml, &identity).unwrap();
+        let mut tasks = Vec::new();
+        collect_tasks(&json, &mut tasks);
+        for (name, state) in tasks {
+            let retried: BTreeSet<&str> = state["Retry"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["ErrorEquals"].as_array().unwrap())
+                .map(|e| e.as_str().unwrap())
+                .collect();
+            for e in &retried {
+                assert!(
+                    e.starts_with("States.")
+                        || e.starts_with("StepFunctions.")
+                        || LAMBDA_SERVICE_ERRORS.contains(e)
+                        || raised.contains(e),
+                    "{}: state '{name}' retries {e}, which no task raises",
+                    m.definition.display()
+                );
+            }
+            let resource = state["Resource"].as_str().unwrap_or_default();
+            let Some(handler) = resource
+                .strip_prefix('<')
+                .and_then(|r| r.strip_suffix('>'))
+                .and_then(|k| handler_of.get(k))
+            else {
+                continue;
+            };
+            for e in LAMBDA_SERVICE_ERRORS
+                .iter()
+                .chain(registry.retryable_errors(handler))
+            {
+                assert!(
+                    retried.contains(e),
+                    "{}: state '{name}' calls {handler}, which can raise {e}, but does not retry it",
+                    m.definition.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} task states checked");
+}
+
+/// Every Task state of a definition (branches and item processors included), with its name.
+fn collect_tasks<'a>(
+    machine: &'a serde_json::Value,
+    out: &mut Vec<(&'a str, &'a serde_json::Value)>,
+) {
+    for (name, state) in machine["States"].as_object().into_iter().flatten() {
+        match state["Type"].as_str() {
+            Some("Task") => out.push((name, state)),
+            Some("Parallel") => {
+                for b in state["Branches"].as_array().into_iter().flatten() {
+                    collect_tasks(b, out);
+                }
+            }
+            Some("Map") => {
+                let p = state.get("ItemProcessor").or_else(|| state.get("Iterator"));
+                if let Some(p) = p {
+                    collect_tasks(p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -46,8 +46,16 @@ impl From<soar_model::scratchpad::ScratchpadError> for TaskError {
     }
 }
 
+/// Transient store failures (a busy database here, throttling on DynamoDB) become
+/// [`names::DYNAMODB_THROTTLING`], which the state machines retry; everything else
+/// [`names::STORE_FAILURE`], which they do not.
 impl From<soar_store::StoreError> for TaskError {
     fn from(e: soar_store::StoreError) -> TaskError {
-        TaskError::new(names::STORE_FAILURE, e.to_string())
+        let name = if e.is_transient() {
+            names::DYNAMODB_THROTTLING
+        } else {
+            names::STORE_FAILURE
+        };
+        TaskError::new(name, e.to_string())
     }
 }

@@ -76,6 +76,21 @@ impl Registry {
         }
     }
 
+    /// The retryable errors the task registered as `handler` raises, besides the Lambda service's own:
+    /// every Task state that calls it must retry them (tests/template.rs checks every state machine).
+    pub fn retryable_errors(&self, handler: &str) -> &'static [&'static str] {
+        use crate::names::DYNAMODB_THROTTLING;
+        use crate::securityhub::TOO_MANY_REQUESTS;
+        match handler {
+            "set_up_scratchpad" | "aws_health_reclassifier" | "compute_penalty_score" => &[],
+            "account_reassignment_preprocessor"
+            | "suppress_finding"
+            | "update_remediated_finding"
+            | "update_ticketed_finding" => &[TOO_MANY_REQUESTS, DYNAMODB_THROTTLING],
+            _ => &[DYNAMODB_THROTTLING],
+        }
+    }
+
     /// The task registered as `handler`.
     pub fn get(&self, handler: &str) -> Option<TaskFn> {
         self.tasks.get(handler).copied()

@@ -25,7 +25,7 @@ use soar_model::scratchpad::{DEFAULT_ACTIONS_TAKEN, Scratchpad};
 use soar_store::tickets::{TicketAction, TicketEvent};
 use soar_store::{StoreError, Ticket};
 
-use crate::{TaskError, names};
+use crate::TaskError;
 
 /// The error name for settings that cannot be applied (an unknown severity label); not retried.
 pub const INVALID_SETTINGS: &str = "SOAR.InvalidSettings";
@@ -35,15 +35,9 @@ pub const INVALID_SETTINGS: &str = "SOAR.InvalidSettings";
 /// them so a threat finding updated again and again starts its incident once, not on every update.
 pub const INCIDENT_NOTE_PREFIX: &str = "Incident:";
 
-/// A store error as a task error: transient failures (a busy database here, throttling on DynamoDB)
-/// become `DynamoDB.ThrottlingException`, which the state machines retry; everything else
-/// `SOAR.StoreFailure`, which they do not.
+/// A store error as a task error (see `From<StoreError> for TaskError`).
 pub(crate) fn store_error(error: StoreError) -> TaskError {
-    if error.is_transient() {
-        TaskError::new(names::DYNAMODB_THROTTLING, error.to_string())
-    } else {
-        error.into()
-    }
+    error.into()
 }
 
 /// `db.ticket`: what later tasks and e-mails need of a ticket (its full history stays in the store).
