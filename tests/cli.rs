@@ -260,6 +260,7 @@ fn process_runs_every_example_finding_and_reports_its_route() {
         "ticketed",
         "incident",
         "reassigned",
+        "suppressed",
         "no_action",
         "rejected",
     ] {

@@ -243,3 +243,41 @@ async fn a_malformed_finding_is_rejected_and_the_rejection_recorded() {
     let (_, email, _) = sent.last().expect("a rejection e-mail");
     assert!(email.text.contains("GeneratorId"), "{}", email.text);
 }
+
+#[tokio::test]
+async fn a_local_suppression_rule_suppresses_once() {
+    use soar_store::SuppressionStore;
+    let p = Pipeline::new();
+    for rule in soar_store::suppressions::load_rules_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("config/suppressions.json"),
+    )
+    .unwrap()
+    {
+        p.store.put_rule(&rule).unwrap();
+    }
+    let export: Json = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/findings/get-findings-export.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let kms = export["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["Compliance"]["SecurityControlId"] == "KMS.4")
+        .unwrap()
+        .clone();
+    let e = p.process(&kms).await;
+    assert_eq!(route(&e), "suppressed");
+    assert_eq!(
+        output(&e)["db"]["suppression_rule"]["id"],
+        "dev-kms-rotation"
+    );
+    assert_eq!(workflow_status(&p, &kms), "SUPPRESSED");
+    // SOAR's own suppression comes back as an event: it is not suppressed a second time.
+    let again = p.process(&stored(&p, &kms)).await;
+    assert_eq!(route(&again), "no_action");
+}

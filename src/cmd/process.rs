@@ -14,7 +14,7 @@ use soar_asl::{Execution, ExecutionOptions, Status, Value};
 use soar_functions::{Registry, Services, Settings};
 use soar_store::{
     ChangeContext, FindingChangeFeed, FindingIdentifier, FindingStore, LocalStore,
-    findings::ChangeKind,
+    SuppressionStore, findings::ChangeKind,
 };
 
 /// The state machine that handles one finding (its logical id in template.yaml).
@@ -43,6 +43,9 @@ pub struct Args {
     /// Settings JSON (default: the embedded config/settings.json).
     #[arg(long)]
     settings: Option<PathBuf>,
+    /// Local suppression rules (JSON) to put into the store before processing.
+    #[arg(long, default_value = "config/suppressions.json")]
+    suppressions: PathBuf,
     /// Where SOAR's AWS calls go: `local` (embedded defaults) or `aws`.
     #[arg(long, default_value = "local")]
     backend: String,
@@ -86,6 +89,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         LocalStore::open(&args.state_dir)
             .with_context(|| format!("cannot open {}", args.state_dir.display()))?,
     );
+    if args.suppressions.exists() {
+        for rule in soar_store::suppressions::load_rules_file(&args.suppressions)? {
+            store.put_rule(&rule)?;
+        }
+    }
     let services = Services::local(store.clone(), settings);
     let runner = LocalRunner::from_template_file(&args.template, Registry::soar(), services)?;
 

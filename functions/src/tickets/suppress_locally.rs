@@ -32,6 +32,11 @@ use crate::{Services, TaskError};
 pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
     let mut pad = scratchpad(input)?;
     let finding = pad.finding()?;
+    // Already suppressed (by this rule, on an earlier pass): nothing more to do here; the router decides
+    // (close the ticket, or nothing), so SOAR's own suppression coming back does not suppress again.
+    if finding.workflow_status() == Some(&soar_model::finding::WorkflowStatus::Suppressed) {
+        return Ok(pad.to_value());
+    }
     let base = FindingFacts::from_finding(&pad.finding);
 
     let mut control_ids = vec![finding.control_id()];
@@ -150,6 +155,19 @@ mod tests {
 
     async fn apply(services: &Services, f: Value) -> Value {
         run(services, Scratchpad::new(f).to_value()).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_already_suppressed_finding_is_left_to_the_router() {
+        let services = services();
+        let mut r = rule("all-s3");
+        r.control_id = Some("S3.8".into());
+        services.suppressions.put_rule(&r).unwrap();
+        let mut f = finding();
+        f["Workflow"] = json!({"Status": "SUPPRESSED"});
+        let out = apply(&services, f).await;
+        assert_eq!(out["actions"]["suppress_finding"], false);
+        assert!(out["db"].get("suppression_rule").is_none());
     }
 
     #[tokio::test]
