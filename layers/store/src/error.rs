@@ -72,6 +72,42 @@ pub enum StoreError {
     },
 }
 
+/// An error answered by a remote service (the AWS backend), with the service's own error code. It is the
+/// `source` of a [`StoreError::Backend`]; [`StoreError::is_transient`] reads its `transient` flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{service} {}: {message}", code.as_deref().unwrap_or("error"))]
+pub struct ServiceError {
+    /// The service, e.g. "SES" or "Organizations".
+    pub service: &'static str,
+    /// The service's error code, e.g. `ThrottlingException`; `None` for a timeout or a connection
+    /// failure, which have no code.
+    pub code: Option<String>,
+    /// The service's message, or what went wrong on the way.
+    pub message: String,
+    /// Whether trying again later may succeed: throttling (see [`ServiceError::is_throttling_code`]), a
+    /// server error (HTTP 5xx), a timeout or a connection failure.
+    pub transient: bool,
+}
+
+impl ServiceError {
+    /// Whether an AWS error code means the request was throttled (`ThrottlingException`,
+    /// `TooManyRequestsException`, ...): worth retrying later.
+    pub fn is_throttling_code(code: &str) -> bool {
+        matches!(
+            code,
+            "ThrottlingException"
+                | "Throttling"
+                | "ThrottledException"
+                | "TooManyRequestsException"
+                | "RequestThrottled"
+                | "RequestThrottledException"
+                | "RequestLimitExceeded"
+                | "ProvisionedThroughputExceededException"
+                | "SlowDown"
+        )
+    }
+}
+
 /// The result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -91,18 +127,24 @@ impl StoreError {
         }
     }
 
-    /// Whether trying again later may succeed (the database was locked by another process).
+    /// Whether trying again later may succeed: the database was locked by another process, or a remote
+    /// service throttled the request or was unavailable (a transient [`ServiceError`]).
     pub fn is_transient(&self) -> bool {
         match self {
-            StoreError::Backend { source, .. } => source
-                .downcast_ref::<rusqlite::Error>()
-                .and_then(rusqlite::Error::sqlite_error_code)
-                .is_some_and(|code| {
-                    matches!(
-                        code,
-                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                    )
-                }),
+            StoreError::Backend { source, .. } => {
+                source
+                    .downcast_ref::<rusqlite::Error>()
+                    .and_then(rusqlite::Error::sqlite_error_code)
+                    .is_some_and(|code| {
+                        matches!(
+                            code,
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        )
+                    })
+                    || source
+                        .downcast_ref::<ServiceError>()
+                        .is_some_and(|e| e.transient)
+            }
             _ => false,
         }
     }
@@ -166,5 +208,33 @@ mod tests {
         };
         assert!(err.is_transient());
         assert_eq!(err.error_name(), "Store.Busy");
+    }
+
+    #[test]
+    fn throttled_service_is_transient() {
+        let service_error = |code: &str, transient| StoreError::Backend {
+            op: "send e-mail",
+            key: "subject".into(),
+            source: Box::new(ServiceError {
+                service: "SES",
+                code: Some(code.into()),
+                message: "Rate exceeded".into(),
+                transient,
+            }),
+        };
+        assert!(ServiceError::is_throttling_code("TooManyRequestsException"));
+        assert!(ServiceError::is_throttling_code("ThrottlingException"));
+        assert!(!ServiceError::is_throttling_code("MessageRejected"));
+        let err = service_error("ThrottlingException", true);
+        assert!(err.is_transient());
+        assert_eq!(err.error_name(), "Store.Busy");
+        assert!(
+            err.to_string()
+                .contains("SES ThrottlingException: Rate exceeded"),
+            "{err}"
+        );
+        let err = service_error("MessageRejected", false);
+        assert!(!err.is_transient());
+        assert_eq!(err.error_name(), "Store.Backend");
     }
 }

@@ -1,0 +1,262 @@
+//! SOAR's AWS backend: the traits of `soar-store` over the AWS SDK for Rust.
+//!
+//! This first slice covers two traits:
+//!
+//! | trait | AWS | type |
+//! |---|---|---|
+//! | [`Mailer`](soar_store::Mailer) | SES v2 `SendEmail` (simple content: subject, text and HTML bodies) | [`SesMailer`] |
+//! | [`AccountDirectory`](soar_store::AccountDirectory) | Organizations `DescribeAccount`, `ListParents`, `DescribeOrganizationalUnit`, `ListTagsForResource` | [`OrganizationsDirectory`] |
+//!
+//! Start from an [`AwsBackend`]: [`AwsBackend::from_env`] reads the usual AWS configuration (credentials,
+//! `AWS_REGION`, and `AWS_ENDPOINT_URL` to talk to a local endpoint such as moto), and
+//! [`AwsBackend::from_sdk_config`] takes a ready [`SdkConfig`] (tests).
+//!
+//! # Sync traits over an async SDK
+//!
+//! The store traits are synchronous; the SDK is async. The backend owns a small dedicated tokio runtime
+//! (two worker threads) and every call is *spawned* on it; the calling thread waits for the result on a
+//! channel. Chosen over `block_in_place` + `Handle::current().block_on` because that only works inside a
+//! multi-thread runtime: it panics on a current-thread runtime (`#[tokio::test]`, `soar exec` in some
+//! set-ups) and needs some runtime to exist. Spawning on our own runtime works from any thread: a plain
+//! one, a current-thread runtime, or a task of the engine's multi-thread runtime. It cannot deadlock,
+//! because the SDK future never needs the caller's runtime to make progress (its connection pool and
+//! timers live on the backend's runtime). When the caller is on a multi-thread runtime, the wait is
+//! wrapped in `block_in_place`, so the caller's other tasks move to other workers meanwhile.
+//!
+//! # Errors
+//!
+//! SDK errors become [`StoreError::Backend`] with a [`ServiceError`] source carrying the AWS error code.
+//! Throttling (`ThrottlingException`, `TooManyRequestsException`, ...), HTTP 5xx, timeouts and
+//! connection failures are transient ([`StoreError::is_transient`], task error `Store.Busy`); the SDK
+//! has already retried them with its standard retry policy (3 attempts) by then. Nothing here logs, and
+//! no error message contains credentials.
+#![warn(missing_docs)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_sesv2::config::http::HttpResponse;
+use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use soar_store::error::ServiceError;
+use soar_store::{Result, StoreError};
+
+mod organizations;
+mod ses;
+
+pub use organizations::{ENVIRONMENT_TAG, OrganizationsDirectory, TEAM_EMAIL_TAG, TEAM_TAG};
+pub use ses::SesMailer;
+
+/// The AWS backend: the SDK configuration and the runtime the SDK calls run on. Cheap to clone; the
+/// mailer and the directory made from it share the runtime.
+#[derive(Clone, Debug)]
+pub struct AwsBackend {
+    bridge: Arc<Bridge>,
+    config: SdkConfig,
+}
+
+impl AwsBackend {
+    /// Loads the AWS configuration the usual way (`aws_config::defaults(BehaviorVersion::latest())`):
+    /// credentials and region from the environment, profile or instance metadata; `AWS_ENDPOINT_URL`
+    /// (and `AWS_ENDPOINT_URL_SES`, `AWS_ENDPOINT_URL_ORGANIZATIONS`) when set.
+    pub fn from_env() -> Result<Self> {
+        let bridge = Bridge::new()?;
+        let config = bridge.run(aws_config::defaults(BehaviorVersion::latest()).load())?;
+        Ok(AwsBackend {
+            bridge: Arc::new(bridge),
+            config,
+        })
+    }
+
+    /// A backend over a ready configuration (tests: a fixed endpoint, region and credentials).
+    pub fn from_sdk_config(config: SdkConfig) -> Result<Self> {
+        Ok(AwsBackend {
+            bridge: Arc::new(Bridge::new()?),
+            config,
+        })
+    }
+
+    /// The SDK configuration.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    /// A [`Mailer`](soar_store::Mailer) over SES v2.
+    pub fn mailer(&self) -> SesMailer {
+        SesMailer::new(self)
+    }
+
+    /// An [`AccountDirectory`](soar_store::AccountDirectory) over AWS Organizations.
+    pub fn accounts(&self) -> OrganizationsDirectory {
+        OrganizationsDirectory::new(self)
+    }
+
+    /// Runs an SDK future on the backend's runtime and waits for it.
+    pub(crate) fn run<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.bridge.run(future)
+    }
+}
+
+/// The dedicated runtime. Dropped with `shutdown_background`, so dropping the backend inside an async
+/// task does not panic.
+#[derive(Debug)]
+struct Bridge {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Bridge {
+    fn new() -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("soar-aws")
+            .enable_all()
+            .build()
+            .map_err(StoreError::io("start the AWS backend's runtime", "tokio"))?;
+        Ok(Bridge {
+            runtime: Some(runtime),
+        })
+    }
+
+    fn run<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        runtime.spawn(async move {
+            // The receiver only goes away if the caller's thread panicked meanwhile.
+            let _ = sender.send(future.await);
+        });
+        let wait = move || receiver.recv();
+        let on_multi_thread_runtime = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
+            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        });
+        let result = if on_multi_thread_runtime {
+            tokio::task::block_in_place(wait)
+        } else {
+            wait()
+        };
+        result.map_err(|_| StoreError::Backend {
+            op: "AWS call",
+            key: String::new(),
+            source: "the AWS backend's runtime stopped (the call panicked)".into(),
+        })
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Maps an SDK error to [`StoreError::Backend`] with a [`ServiceError`] source. (`SdkError` and
+/// `HttpResponse` are the same types in every service crate; sesv2 only names them.)
+pub(crate) fn backend_error<E>(
+    service: &'static str,
+    op: &'static str,
+    key: impl Into<String>,
+    error: SdkError<E, HttpResponse>,
+) -> StoreError
+where
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+{
+    let code = error.code().map(str::to_owned);
+    let throttled = code
+        .as_deref()
+        .is_some_and(ServiceError::is_throttling_code);
+    let transient = throttled
+        || match &error {
+            SdkError::TimeoutError(_) => true,
+            SdkError::DispatchFailure(failure) => failure.is_io() || failure.is_timeout(),
+            _ => error
+                .raw_response()
+                .is_some_and(|response| response.status().is_server_error()),
+        };
+    let message = match error.message() {
+        Some(message) => message.to_owned(),
+        None => DisplayErrorContext(&error).to_string(),
+    };
+    StoreError::Backend {
+        op,
+        key: key.into(),
+        source: Box::new(ServiceError {
+            service,
+            code,
+            message,
+            transient,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sesv2::error::ErrorMetadata;
+    use aws_sdk_sesv2::operation::send_email::SendEmailError;
+
+    use super::*;
+
+    fn service_error(code: &str, status: u16) -> StoreError {
+        let error = SendEmailError::generic(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("Maximum sending rate exceeded.")
+                .build(),
+        );
+        let response = HttpResponse::new(status.try_into().unwrap(), "".into());
+        backend_error(
+            "SES",
+            "send e-mail",
+            "subject",
+            SdkError::service_error(error, response),
+        )
+    }
+
+    #[test]
+    fn throttling_and_server_errors_are_transient() {
+        for code in ["TooManyRequestsException", "ThrottlingException"] {
+            let err = service_error(code, 400);
+            assert!(err.is_transient(), "{err:?}");
+            assert_eq!(err.error_name(), "Store.Busy");
+            assert!(err.to_string().contains(code), "{err}");
+        }
+        assert!(service_error("InternalFailure", 500).is_transient());
+        let err = service_error("MessageRejected", 400);
+        assert!(!err.is_transient());
+        assert_eq!(err.error_name(), "Store.Backend");
+        assert_eq!(
+            err.to_string(),
+            "send e-mail failed for subject: SES MessageRejected: Maximum sending rate exceeded."
+        );
+        let timeout = backend_error::<SendEmailError>(
+            "SES",
+            "send e-mail",
+            "subject",
+            SdkError::timeout_error("too slow"),
+        );
+        assert!(timeout.is_transient());
+    }
+
+    /// The bridge works with no runtime, and dropping it inside a runtime does not panic.
+    #[test]
+    fn bridge_runs_futures_and_drops_anywhere() {
+        let bridge = Bridge::new().unwrap();
+        assert_eq!(bridge.run(async { 1 + 1 }).unwrap(), 2);
+        let outer = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        outer.block_on(async move {
+            assert_eq!(bridge.run(async { 3 }).unwrap(), 3);
+            drop(bridge);
+        });
+        let panicking = Bridge::new().unwrap();
+        assert!(panicking.run(async { panic!("boom") }).is_err());
+    }
+}
