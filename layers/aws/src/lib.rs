@@ -1,11 +1,13 @@
 //! SOAR's AWS backend: the traits of `soar-store` over the AWS SDK for Rust.
 //!
-//! This first slice covers two traits:
+//! This slice covers four traits:
 //!
 //! | trait | AWS | type |
 //! |---|---|---|
 //! | [`Mailer`](soar_store::Mailer) | SES v2 `SendEmail` (simple content: subject, text and HTML bodies) | [`SesMailer`] |
 //! | [`AccountDirectory`](soar_store::AccountDirectory) | Organizations `DescribeAccount`, `ListParents`, `DescribeOrganizationalUnit`, `ListTagsForResource` | [`OrganizationsDirectory`] |
+//! | [`EventLedger`](soar_store::EventLedger) | DynamoDB, one item per finding, conditional `UpdateItem` | [`DynamoEventLedger`] |
+//! | [`TicketStore`](soar_store::TicketStore) | DynamoDB, one item per finding holding its ticket and history, conditional writes and `TransactWriteItems` | [`DynamoTicketStore`] |
 //!
 //! Start from an [`AwsBackend`]: [`AwsBackend::from_env`] reads the usual AWS configuration (credentials,
 //! `AWS_REGION`, and `AWS_ENDPOINT_URL` to talk to a local endpoint such as moto), and
@@ -26,7 +28,8 @@
 //! # Errors
 //!
 //! SDK errors become [`StoreError::Backend`] with a [`ServiceError`] source carrying the AWS error code.
-//! Throttling (`ThrottlingException`, `TooManyRequestsException`, ...), HTTP 5xx, timeouts and
+//! Throttling (`ThrottlingException`, `TooManyRequestsException`, DynamoDB's
+//! `ProvisionedThroughputExceededException` and `RequestLimitExceeded`, ...), HTTP 5xx, timeouts and
 //! connection failures are transient ([`StoreError::is_transient`], task error `Store.Busy`); the SDK
 //! has already retried them with its standard retry policy (3 attempts) by then. Nothing here logs, and
 //! no error message contains credentials.
@@ -41,9 +44,11 @@ use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use soar_store::error::ServiceError;
 use soar_store::{Result, StoreError};
 
+mod dynamodb;
 mod organizations;
 mod ses;
 
+pub use dynamodb::{DynamoEventLedger, DynamoTicketStore, format_timestamp};
 pub use organizations::{ENVIRONMENT_TAG, OrganizationsDirectory, TEAM_EMAIL_TAG, TEAM_TAG};
 pub use ses::SesMailer;
 
@@ -84,6 +89,17 @@ impl AwsBackend {
     /// A [`Mailer`](soar_store::Mailer) over SES v2.
     pub fn mailer(&self) -> SesMailer {
         SesMailer::new(self)
+    }
+
+    /// An [`EventLedger`](soar_store::EventLedger) over the DynamoDB table `table` (the
+    /// `ProcessedEventsTable`).
+    pub fn event_ledger(&self, table: impl Into<String>) -> DynamoEventLedger {
+        DynamoEventLedger::new(self, table)
+    }
+
+    /// A [`TicketStore`](soar_store::TicketStore) over the DynamoDB table `table` (the `TicketsTable`).
+    pub fn tickets(&self, table: impl Into<String>) -> DynamoTicketStore {
+        DynamoTicketStore::new(self, table)
     }
 
     /// An [`AccountDirectory`](soar_store::AccountDirectory) over AWS Organizations.
@@ -221,7 +237,13 @@ mod tests {
 
     #[test]
     fn throttling_and_server_errors_are_transient() {
-        for code in ["TooManyRequestsException", "ThrottlingException"] {
+        for code in [
+            "TooManyRequestsException",
+            "ThrottlingException",
+            // DynamoDB's.
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+        ] {
             let err = service_error(code, 400);
             assert!(err.is_transient(), "{err:?}");
             assert_eq!(err.error_name(), "Store.Busy");

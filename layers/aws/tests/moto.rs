@@ -9,13 +9,31 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_organizations::types::{AccountState, Tag};
 use aws_sdk_sesv2::config::{Credentials, SharedCredentialsProvider};
 use soar_aws::AwsBackend;
-use soar_store::{AccountDirectory, Email, Mailer, StoreError};
+use soar_store::tickets::{
+    NewTicket, OpenOutcome, OpenedTicket, TicketAction, TicketFilter, TicketStatus, TicketStore,
+};
+use soar_store::{AccountDirectory, Clock, Email, EventLedger, Mailer, Outcome, StoreError};
+
+/// `moto_server`'s `main` with one lock around every request (see [`Moto::start_serialized`]).
+const SERIALIZED_MOTO: &str = "
+import threading
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication as App
+from moto.server import main
+lock = threading.Lock()
+call = App.__call__
+def serialized(self, environ, start_response):
+    with lock:
+        return call(self, environ, start_response)
+App.__call__ = serialized
+main()
+";
 
 /// A running `moto_server`, killed on drop.
 struct Moto {
@@ -40,6 +58,19 @@ fn moto_binary() -> Option<PathBuf> {
 impl Moto {
     /// Starts moto, or returns `None` (skip) when it is not installed and `CI` is not set.
     fn start() -> Option<Moto> {
+        Moto::start_with(false)
+    }
+
+    /// The same, but moto handles one request at a time. moto's DynamoDB checks a condition expression
+    /// and writes in two steps with no lock, so two concurrent conditional writes (or transactions) to
+    /// one item can both succeed, which DynamoDB itself never allows. Serialized, each request is atomic
+    /// as in DynamoDB, and the tests of concurrent callers test our code rather than moto's races. (The
+    /// server stays multi-threaded: connections are still accepted concurrently.)
+    fn start_serialized() -> Option<Moto> {
+        Moto::start_with(true)
+    }
+
+    fn start_with(serialized: bool) -> Option<Moto> {
         let Some(binary) = moto_binary() else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -56,7 +87,23 @@ impl Moto {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(&binary)
+        let mut command = if serialized {
+            // The interpreter of the `moto_server` script (its `#!` line), running moto's `main` with
+            // a global lock around the WSGI application.
+            let interpreter = std::fs::read_to_string(&binary)
+                .ok()
+                .and_then(|script| {
+                    let first = script.lines().next()?.strip_prefix("#!")?.trim().to_owned();
+                    (!first.contains(' ')).then_some(first)
+                })
+                .unwrap_or_else(|| "python3".to_owned());
+            let mut command = Command::new(interpreter);
+            command.args(["-c", SERIALIZED_MOTO]);
+            command
+        } else {
+            Command::new(&binary)
+        };
+        let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -343,4 +390,374 @@ async fn works_on_a_current_thread_runtime_and_connection_failures_are_transient
     let err = directory.get("123456789012").unwrap_err();
     assert!(err.is_transient(), "{err:?}");
     assert_eq!(err.error_name(), "Store.Busy");
+}
+
+/// Creates a table with the key schema of `template.yaml`'s `TicketsTable` and `ProcessedEventsTable`:
+/// `PK` (S, hash) and `SK` (S, range), TTL on `expires_at`.
+async fn create_table(config: &SdkConfig, name: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, key_type| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("PK"))
+        .attribute_definitions(attribute("SK"))
+        .key_schema(key("PK", KeyType::Hash))
+        .key_schema(key("SK", KeyType::Range))
+        .send()
+        .await
+        .expect("create table");
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("expires_at")
+                .enabled(true)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("enable TTL");
+}
+
+fn at(seconds: i64) -> time::OffsetDateTime {
+    time::macros::datetime!(2026-11-23 12:00 UTC) + time::Duration::seconds(seconds)
+}
+
+/// The embedded ledger's scenarios (`layers/store/src/local/events.rs`) against DynamoDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_event_ledger() {
+    let Some(moto) = Moto::start_serialized() else {
+        return;
+    };
+    let config = moto.sdk_config();
+    create_table(&config, "soar-processed-events-test").await;
+    let backend = AwsBackend::from_sdk_config(config).unwrap();
+    let ledger: Arc<dyn EventLedger + Send + Sync> = Arc::new(
+        backend
+            .event_ledger("soar-processed-events-test")
+            .with_clock(Clock::fixed(at(1000))),
+    );
+
+    assert_eq!(ledger.latest("f").unwrap(), None);
+    assert_eq!(
+        ledger.record_if_newer("f", at(100), "a").unwrap(),
+        Outcome::New
+    );
+    assert_eq!(
+        ledger.record_if_newer("f", at(100), "a").unwrap(),
+        Outcome::Duplicate
+    );
+    assert_eq!(
+        ledger.record_if_newer("f", at(99), "z").unwrap(),
+        Outcome::Older
+    );
+    let latest = ledger.latest("f").unwrap().unwrap();
+    assert_eq!(
+        (
+            latest.finding_id.as_str(),
+            latest.updated_at,
+            latest.fingerprint.as_str()
+        ),
+        ("f", at(100), "a")
+    );
+    assert_eq!(latest.recorded_at, at(1000));
+
+    // Same UpdatedAt, different content (a BatchUpdateFindings change): new, and remembered.
+    assert_eq!(
+        ledger.record_if_newer("f", at(100), "b").unwrap(),
+        Outcome::New
+    );
+    assert_eq!(ledger.latest("f").unwrap().unwrap().fingerprint, "b");
+    assert_eq!(
+        ledger.record_if_newer("f", at(100), "a").unwrap(),
+        Outcome::Duplicate
+    );
+    assert_eq!(
+        ledger.record_if_newer("f", at(100), "b").unwrap(),
+        Outcome::Duplicate
+    );
+
+    // A newer event; older ones are Older from now on.
+    assert_eq!(
+        ledger.record_if_newer("f", at(101), "a").unwrap(),
+        Outcome::New
+    );
+    assert_eq!(
+        ledger.record_if_newer("f", at(100), "c").unwrap(),
+        Outcome::Older
+    );
+    assert_eq!(ledger.latest("f").unwrap().unwrap().updated_at, at(101));
+
+    // Timestamps compare as times, not as the caller's text: 13:00+01:00 is 12:00 UTC.
+    let plus_one = time::macros::datetime!(2026-11-23 13:00:00 +01:00);
+    assert_eq!(
+        ledger.record_if_newer("g", plus_one, "a").unwrap(),
+        Outcome::New
+    );
+    assert_eq!(
+        ledger.record_if_newer("g", at(0), "a").unwrap(),
+        Outcome::Duplicate
+    );
+    assert_eq!(
+        ledger
+            .record_if_newer("g", at(0) - time::Duration::milliseconds(1), "b")
+            .unwrap(),
+        Outcome::Older
+    );
+
+    // The same event delivered to many executions at once is new exactly once.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let ledger = ledger.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .filter(|i| {
+                        ledger
+                            .record_if_newer(&format!("c-{i}"), at(5), "x")
+                            .unwrap()
+                            == Outcome::New
+                    })
+                    .count()
+            })
+        })
+        .collect();
+    let new: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(new, 10);
+}
+
+fn new_ticket(finding_id: &str) -> NewTicket {
+    NewTicket {
+        finding_id: finding_id.into(),
+        account: "111122223333".into(),
+        control_id: Some("EC2.19".into()),
+        title: "Open security group".into(),
+        severity: "HIGH".into(),
+        note: "failed control".into(),
+    }
+}
+
+/// The embedded ticket store's scenarios (`layers/store/src/local/tickets.rs`) against DynamoDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_ticket_store() {
+    let Some(moto) = Moto::start_serialized() else {
+        return;
+    };
+    let config = moto.sdk_config();
+    create_table(&config, "soar-tickets-test").await;
+    let backend = AwsBackend::from_sdk_config(config).unwrap();
+    let tick = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock = {
+        let tick = tick.clone();
+        Clock::from_fn(move || at(tick.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
+    };
+    let store: Arc<dyn TicketStore + Send + Sync> =
+        Arc::new(backend.tickets("soar-tickets-test").with_clock(clock));
+
+    // open_for is idempotent.
+    let first = store.open_for(&new_ticket("f-1")).unwrap();
+    assert_eq!(first.outcome, OpenOutcome::Created);
+    assert_eq!(first.ticket.status, TicketStatus::Open);
+    assert_eq!(first.ticket.opened_at, at(0));
+    assert_eq!(first.ticket.finding_id, "f-1");
+    assert_eq!(first.ticket.control_id.as_deref(), Some("EC2.19"));
+    assert_eq!(first.ticket.history.len(), 1);
+    assert_eq!(first.ticket.history[0].action, TicketAction::Opened);
+    let second = store
+        .open_for(&NewTicket {
+            severity: "LOW".into(),
+            ..new_ticket("f-1")
+        })
+        .unwrap();
+    assert_eq!(second.outcome, OpenOutcome::AlreadyOpen);
+    assert_eq!(second.ticket, first.ticket, "nothing changed");
+    assert_eq!(store.get_open("f-1").unwrap(), Some(first.ticket.clone()));
+    assert_eq!(
+        store.get_ticket(&first.ticket.id).unwrap(),
+        Some(first.ticket.clone())
+    );
+    assert_eq!(store.get_open("f-2").unwrap(), None);
+    assert_eq!(store.get_ticket("nope").unwrap(), None);
+    assert!(matches!(
+        store.open_for(&new_ticket("")),
+        Err(StoreError::InvalidInput { .. })
+    ));
+
+    // Close, then open again: the same ticket, reopened, its history kept.
+    tick.store(10, std::sync::atomic::Ordering::SeqCst);
+    let closed = store.close("f-1", "control passed").unwrap().unwrap();
+    assert_eq!(closed.status, TicketStatus::Closed);
+    assert_eq!(closed.closed_at, Some(at(10)));
+    assert_eq!(
+        store.close("f-1", "again").unwrap(),
+        None,
+        "closing twice is harmless"
+    );
+    assert_eq!(store.close("f-unknown", "x").unwrap(), None);
+    assert_eq!(store.get_open("f-1").unwrap(), None);
+    let reopened = store
+        .open_for(&NewTicket {
+            severity: "CRITICAL".into(),
+            note: "failed again".into(),
+            ..new_ticket("f-1")
+        })
+        .unwrap();
+    assert_eq!(reopened.outcome, OpenOutcome::Reopened);
+    let ticket = reopened.ticket;
+    assert_eq!(
+        ticket.id, first.ticket.id,
+        "the same ticket, not a second one"
+    );
+    assert_eq!(ticket.reopen_count, 1);
+    assert_eq!(ticket.status, TicketStatus::Open);
+    assert_eq!(ticket.closed_at, None);
+    assert_eq!(ticket.opened_at, first.ticket.opened_at);
+    assert_eq!(ticket.severity, "CRITICAL");
+    let actions: Vec<_> = ticket
+        .history
+        .iter()
+        .map(|e| (e.action, e.note.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (TicketAction::Opened, "failed control"),
+            (TicketAction::Closed, "control passed"),
+            (TicketAction::Reopened, "failed again")
+        ]
+    );
+    assert_eq!(ticket.last_opened_at(), ticket.history[2].at);
+    assert_eq!(store.get_ticket(&ticket.id).unwrap(), Some(ticket.clone()));
+    store.close("f-1", "fixed").unwrap();
+    let twice = store.open_for(&new_ticket("f-1")).unwrap().ticket;
+    assert_eq!(
+        (twice.id.as_str(), twice.reopen_count, twice.history.len()),
+        (first.ticket.id.as_str(), 2, 5)
+    );
+
+    // Notes and external references.
+    let noted = store.add_note(&twice.id, "owner notified").unwrap();
+    assert_eq!(noted.history.last().unwrap().action, TicketAction::Noted);
+    let linked = store.set_external_ref(&twice.id, "SEC-1234").unwrap();
+    assert_eq!(linked.external_ref.as_deref(), Some("SEC-1234"));
+    assert_eq!(linked.history.last().unwrap().note, "SEC-1234");
+    assert!(matches!(
+        store.add_note("nope", "x"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.set_external_ref("nope", "x"),
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Many threads opening tickets for the same findings at once: one ticket per finding.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|i| store.open_for(&new_ticket(&format!("c-{i}"))).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let opened: Vec<OpenedTicket> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(
+        opened
+            .iter()
+            .filter(|o| o.outcome == OpenOutcome::Created)
+            .count(),
+        5
+    );
+    for i in 0..5 {
+        let finding = format!("c-{i}");
+        let ids: std::collections::BTreeSet<_> = opened
+            .iter()
+            .filter(|o| o.ticket.finding_id == finding)
+            .map(|o| o.ticket.id.clone())
+            .collect();
+        assert_eq!(ids.len(), 1, "one ticket for {finding}: {ids:?}");
+    }
+
+    // list: every filter, oldest first.
+    store.close("c-4", "done").unwrap();
+    let list = |filter: TicketFilter| -> Vec<String> {
+        store
+            .list(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.finding_id)
+            .collect()
+    };
+    let all = list(TicketFilter::default());
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(all[0], "f-1");
+    assert_eq!(
+        list(TicketFilter {
+            status: Some(TicketStatus::Closed),
+            ..Default::default()
+        }),
+        ["c-4"]
+    );
+    assert_eq!(
+        list(TicketFilter {
+            status: Some(TicketStatus::Open),
+            ..Default::default()
+        })
+        .len(),
+        5
+    );
+    assert_eq!(
+        list(TicketFilter {
+            finding_id: Some("f-1".into()),
+            account: Some("111122223333".into()),
+            control_id: Some("EC2.19".into()),
+            ..Default::default()
+        }),
+        ["f-1"]
+    );
+    assert!(
+        list(TicketFilter {
+            account: Some("444455556666".into()),
+            ..Default::default()
+        })
+        .is_empty()
+    );
+    assert_eq!(
+        list(TicketFilter {
+            limit: Some(1),
+            ..Default::default()
+        }),
+        ["f-1"]
+    );
+    let listed = store
+        .list(&TicketFilter {
+            finding_id: Some("f-1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(listed, [store.get_open("f-1").unwrap().unwrap()]);
 }

@@ -1,0 +1,796 @@
+//! [`DynamoEventLedger`] and [`DynamoTicketStore`]: the processed-event ledger and the tickets in
+//! DynamoDB.
+//!
+//! Both use a table with the key schema of `template.yaml`'s `ProcessedEventsTable` and `TicketsTable`:
+//! `PK` (string, hash key) and `SK` (string, range key), TTL attribute `expires_at` (not written here).
+//!
+//! # Timestamps
+//!
+//! Every timestamp is stored as a string in RFC 3339, UTC, with exactly nine fractional digits
+//! (`2026-11-23T12:37:02.123000000Z`, the embedded backend's format). With a fixed width, comparing the
+//! strings (as DynamoDB's `<` and `=` in a condition expression do) orders them as times, whatever
+//! offset the caller's `OffsetDateTime` had. (Years outside 0000-9999 would break that; `UpdatedAt` of a
+//! finding never is.)
+//!
+//! # The ledger
+//!
+//! One item per finding: `PK = FINDING#<finding id>`, `SK = LEDGER`, with `updated_at` (the newest
+//! `UpdatedAt` recorded), `fingerprints` (a string set: every fingerprint recorded for that `UpdatedAt`),
+//! `fingerprint` (the last one recorded) and `recorded_at`. Keeping the set and not only the last
+//! fingerprint gives the embedded backend's semantics exactly: after `a` then `b` with the same
+//! `UpdatedAt`, `a` again is a duplicate.
+//!
+//! [`EventLedger::record_if_newer`] is a conditional `UpdateItem`, so only one of several concurrent
+//! deliveries of an event can be `New`:
+//!
+//! 1. `SET updated_at = :u, fingerprints = {:f}, ...` if `attribute_not_exists(PK) OR updated_at < :u`
+//!    (a first or newer event): `New`.
+//! 2. Otherwise a consistent `GetItem` tells the rest: a newer `updated_at` is `Older`; the same one
+//!    whose set holds the fingerprint is `Duplicate`; the same one without it is added with
+//!    `ADD fingerprints {:f}` if `updated_at = :u AND NOT contains(fingerprints, :f)`: `New`.
+//! 3. When a condition fails because another writer got in between, the steps are tried again (a few
+//!    times; then the call fails with a transient error).
+//!
+//! # Tickets
+//!
+//! A finding has at most one ticket ever (a finding that comes back reopens it), so the ticket lives in
+//! the finding's item, and "one open ticket per finding" is the item's key:
+//!
+//! * `PK = FINDING#<finding id>`, `SK = TICKET`: the whole ticket (`ticket_id`, `account`, `control_id`,
+//!   `title`, `severity`, `status`, `opened_at`, `closed_at`, `reopen_count`, `external_ref`) and its
+//!   history as a list attribute `history` of maps `{at, action, note}`, appended to with
+//!   `list_append`, never rewritten.
+//! * `PK = TICKET#<ticket id>`, `SK = TICKET`: `finding_id`, to find a ticket by its id.
+//!
+//! Creating a ticket writes both items in one `TransactWriteItems`, each with
+//! `attribute_not_exists(PK)`: of concurrent creators one wins, the others read its ticket back
+//! (`AlreadyOpen`). Reopening and closing are `UpdateItem`s conditioned on the status
+//! (`#status = CLOSED` / `#status = OPEN`), so a ticket is reopened or closed once. Notes and links are
+//! `UpdateItem`s conditioned on the ticket id. Every read is strongly consistent.
+//!
+//! Limits: a ticket and its history must fit in one item (400 KB: thousands of events).
+//! [`TicketStore::list`] is a `Scan` of the whole table filtered on the server (`SK = TICKET` and the
+//! filter's fields), sorted by `opened_at` here: fine for a table of thousands of tickets; a global
+//! secondary index on status or account is the next step when it is not.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Put, ReturnValue, TransactWriteItem,
+};
+use soar_store::error::ServiceError;
+use soar_store::events::{EventLedger, LedgerEntry, Outcome};
+use soar_store::tickets::{
+    NewTicket, OpenOutcome, OpenedTicket, Ticket, TicketAction, TicketEvent, TicketFilter,
+    TicketStatus, TicketStore,
+};
+use soar_store::timefmt::parse_timestamp;
+use soar_store::{Clock, Result, StoreError};
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::{AwsBackend, backend_error};
+
+const SERVICE: &str = "DynamoDB";
+/// How many times a conditional write that lost a race is tried again.
+const ATTEMPTS: usize = 8;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The stored form of a timestamp: RFC 3339, UTC, nine fractional digits (fixed width, so that string
+/// order is time order).
+pub fn format_timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    at.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+    ))
+    .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn finding_pk(finding_id: &str) -> String {
+    format!("FINDING#{finding_id}")
+}
+
+fn ticket_pk(ticket_id: &str) -> String {
+    format!("TICKET#{ticket_id}")
+}
+
+fn malformed(op: &'static str, key: &str, message: String) -> StoreError {
+    StoreError::Backend {
+        op,
+        key: key.to_owned(),
+        source: message.into(),
+    }
+}
+
+/// Too many lost races in a row: transient, worth retrying later.
+fn contention(op: &'static str, key: &str) -> StoreError {
+    StoreError::Backend {
+        op,
+        key: key.to_owned(),
+        source: Box::new(ServiceError {
+            service: SERVICE,
+            code: None,
+            message: format!("the item kept changing: {ATTEMPTS} conditional writes lost a race"),
+            transient: true,
+        }),
+    }
+}
+
+/// Reads the attributes of a stored item, naming the item in errors.
+struct Reader<'a> {
+    item: &'a Item,
+    op: &'static str,
+    key: &'a str,
+}
+
+impl Reader<'_> {
+    fn opt_s(&self, name: &str) -> Result<Option<String>> {
+        match self.item.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::S(text)) => Ok(Some(text.clone())),
+            Some(other) => Err(self.bad(name, other)),
+        }
+    }
+
+    fn s(&self, name: &str) -> Result<String> {
+        self.opt_s(name)?
+            .ok_or_else(|| malformed(self.op, self.key, format!("attribute {name} is missing")))
+    }
+
+    fn time(&self, name: &str) -> Result<OffsetDateTime> {
+        let text = self.s(name)?;
+        self.parse_time(name, &text)
+    }
+
+    fn parse_time(&self, name: &str, text: &str) -> Result<OffsetDateTime> {
+        parse_timestamp(text).ok_or_else(|| {
+            malformed(
+                self.op,
+                self.key,
+                format!("attribute {name} is not a timestamp: {text:?}"),
+            )
+        })
+    }
+
+    fn bad(&self, name: &str, value: &AttributeValue) -> StoreError {
+        malformed(
+            self.op,
+            self.key,
+            format!("attribute {name} has an unexpected type: {value:?}"),
+        )
+    }
+}
+
+/// An [`EventLedger`] over one DynamoDB table (the `ProcessedEventsTable`); see the module docs for the
+/// items and the conditional writes.
+#[derive(Clone, Debug)]
+pub struct DynamoEventLedger {
+    backend: AwsBackend,
+    client: Client,
+    table: String,
+    clock: Clock,
+}
+
+impl DynamoEventLedger {
+    /// A ledger in `table`, using the backend's configuration and runtime and the system clock.
+    pub fn new(backend: &AwsBackend, table: impl Into<String>) -> Self {
+        DynamoEventLedger {
+            backend: backend.clone(),
+            client: Client::new(backend.sdk_config()),
+            table: table.into(),
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same ledger with another clock (for `recorded_at`).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+async fn get_item(
+    client: &Client,
+    table: &str,
+    key: Item,
+    op: &'static str,
+    id: &str,
+) -> Result<Option<Item>> {
+    Ok(client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| backend_error(SERVICE, op, id, e))?
+        .item)
+}
+
+impl EventLedger for DynamoEventLedger {
+    fn record_if_newer(
+        &self,
+        finding_id: &str,
+        updated_at: OffsetDateTime,
+        fingerprint: &str,
+    ) -> Result<Outcome> {
+        const OP: &str = "record event";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let id = finding_id.to_owned();
+        let updated_at = format_timestamp(updated_at);
+        let fingerprint = fingerprint.to_owned();
+        let now = format_timestamp(self.clock.now());
+        self.backend.run(async move {
+            let item_key = key(finding_pk(&id), "LEDGER");
+            for _ in 0..ATTEMPTS {
+                // A first or newer event replaces what is recorded.
+                let newer = client
+                    .update_item()
+                    .table_name(&table)
+                    .set_key(Some(item_key.clone()))
+                    .update_expression(
+                        "SET updated_at = :u, fingerprint = :f, fingerprints = :fs, \
+                         recorded_at = :now, finding_id = :id",
+                    )
+                    .condition_expression("attribute_not_exists(PK) OR updated_at < :u")
+                    .expression_attribute_values(":u", s(&updated_at))
+                    .expression_attribute_values(":f", s(&fingerprint))
+                    .expression_attribute_values(
+                        ":fs",
+                        AttributeValue::Ss(vec![fingerprint.clone()]),
+                    )
+                    .expression_attribute_values(":now", s(&now))
+                    .expression_attribute_values(":id", s(&id))
+                    .send()
+                    .await;
+                match newer {
+                    Ok(_) => return Ok(Outcome::New),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(backend_error(SERVICE, OP, &id, e)),
+                }
+                let Some(item) = get_item(&client, &table, item_key.clone(), OP, &id).await? else {
+                    continue; // Removed meanwhile (TTL): try again.
+                };
+                let reader = Reader {
+                    item: &item,
+                    op: OP,
+                    key: &id,
+                };
+                let stored = reader.s("updated_at")?;
+                if updated_at < stored {
+                    return Ok(Outcome::Older);
+                }
+                if updated_at > stored {
+                    continue; // Rewritten meanwhile: try again.
+                }
+                let known = match item.get("fingerprints") {
+                    Some(AttributeValue::Ss(set)) => set.contains(&fingerprint),
+                    None => false,
+                    Some(other) => return Err(reader.bad("fingerprints", other)),
+                };
+                if known {
+                    return Ok(Outcome::Duplicate);
+                }
+                // Same UpdatedAt, new content (BatchUpdateFindings): add it to the set.
+                let same = client
+                    .update_item()
+                    .table_name(&table)
+                    .set_key(Some(item_key.clone()))
+                    .update_expression(
+                        "ADD fingerprints :fs SET fingerprint = :f, recorded_at = :now",
+                    )
+                    .condition_expression("updated_at = :u AND NOT contains(fingerprints, :f)")
+                    .expression_attribute_values(":u", s(&updated_at))
+                    .expression_attribute_values(":f", s(&fingerprint))
+                    .expression_attribute_values(
+                        ":fs",
+                        AttributeValue::Ss(vec![fingerprint.clone()]),
+                    )
+                    .expression_attribute_values(":now", s(&now))
+                    .send()
+                    .await;
+                match same {
+                    Ok(_) => return Ok(Outcome::New),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(backend_error(SERVICE, OP, &id, e)),
+                }
+            }
+            Err(contention(OP, &id))
+        })?
+    }
+
+    fn latest(&self, finding_id: &str) -> Result<Option<LedgerEntry>> {
+        const OP: &str = "read event ledger";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let id = finding_id.to_owned();
+        self.backend.run(async move {
+            let Some(item) =
+                get_item(&client, &table, key(finding_pk(&id), "LEDGER"), OP, &id).await?
+            else {
+                return Ok(None);
+            };
+            let reader = Reader {
+                item: &item,
+                op: OP,
+                key: &id,
+            };
+            Ok(Some(LedgerEntry {
+                updated_at: reader.time("updated_at")?,
+                fingerprint: reader.s("fingerprint")?,
+                recorded_at: reader.time("recorded_at")?,
+                finding_id: id,
+            }))
+        })?
+    }
+}
+
+/// A [`TicketStore`] over one DynamoDB table (the `TicketsTable`); see the module docs for the items and
+/// the conditional writes.
+#[derive(Clone, Debug)]
+pub struct DynamoTicketStore {
+    backend: AwsBackend,
+    client: Client,
+    table: String,
+    clock: Clock,
+}
+
+impl DynamoTicketStore {
+    /// Tickets in `table`, using the backend's configuration and runtime and the system clock.
+    pub fn new(backend: &AwsBackend, table: impl Into<String>) -> Self {
+        DynamoTicketStore {
+            backend: backend.clone(),
+            client: Client::new(backend.sdk_config()),
+            table: table.into(),
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same store with another clock (for `opened_at`, `closed_at` and the history).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> String {
+        format_timestamp(self.clock.now())
+    }
+
+    /// Appends an event to the ticket with this id (and sets `external_ref` when given).
+    fn note_on(
+        &self,
+        ticket_id: &str,
+        action: TicketAction,
+        note: &str,
+        external_ref: Option<&str>,
+    ) -> Result<Ticket> {
+        const OP: &str = "update ticket";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let id = ticket_id.to_owned();
+        let event = event(&self.now(), action, note);
+        let external_ref = external_ref.map(str::to_owned);
+        self.backend.run(async move {
+            let Some(finding_id) = finding_of(&client, &table, &id, OP).await? else {
+                return Err(StoreError::not_found("ticket", &id));
+            };
+            let mut update = client
+                .update_item()
+                .table_name(&table)
+                .set_key(Some(key(finding_pk(&finding_id), "TICKET")))
+                .condition_expression("ticket_id = :id")
+                .expression_attribute_values(":id", s(&id))
+                .expression_attribute_values(":ev", AttributeValue::L(vec![event]))
+                .return_values(ReturnValue::AllNew);
+            update = match external_ref {
+                Some(external_ref) => update
+                    .update_expression(
+                        "SET history = list_append(history, :ev), external_ref = :ref",
+                    )
+                    .expression_attribute_values(":ref", s(external_ref)),
+                None => update.update_expression("SET history = list_append(history, :ev)"),
+            };
+            match update.send().await {
+                Ok(output) => to_ticket(&output.attributes.unwrap_or_default(), OP, &id),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    Err(StoreError::not_found("ticket", &id))
+                }
+                Err(e) => Err(backend_error(SERVICE, OP, &id, e)),
+            }
+        })?
+    }
+}
+
+fn event(at: &str, action: TicketAction, note: &str) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("at".to_owned(), s(at)),
+        ("action".to_owned(), s(action.as_str())),
+        ("note".to_owned(), s(note)),
+    ]))
+}
+
+/// The finding id of a ticket id (the `TICKET#<id>` item).
+async fn finding_of(
+    client: &Client,
+    table: &str,
+    ticket_id: &str,
+    op: &'static str,
+) -> Result<Option<String>> {
+    let item = get_item(
+        client,
+        table,
+        key(ticket_pk(ticket_id), "TICKET"),
+        op,
+        ticket_id,
+    )
+    .await?;
+    item.map(|item| {
+        Reader {
+            item: &item,
+            op,
+            key: ticket_id,
+        }
+        .s("finding_id")
+    })
+    .transpose()
+}
+
+fn to_ticket(item: &Item, op: &'static str, key: &str) -> Result<Ticket> {
+    let reader = Reader { item, op, key };
+    let status = reader.s("status")?;
+    let reopen_count = match item.get("reopen_count") {
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map_err(|_| malformed(op, key, format!("reopen_count is not a count: {n}")))?,
+        None => 0,
+        Some(other) => return Err(reader.bad("reopen_count", other)),
+    };
+    let history = match item.get("history") {
+        Some(AttributeValue::L(events)) => events
+            .iter()
+            .map(|event| {
+                let AttributeValue::M(fields) = event else {
+                    return Err(reader.bad("history", event));
+                };
+                let fields = Reader {
+                    item: fields,
+                    op,
+                    key,
+                };
+                let action = fields.s("action")?;
+                Ok(TicketEvent {
+                    at: fields.time("at")?,
+                    action: TicketAction::parse(&action).ok_or_else(|| {
+                        malformed(op, key, format!("unknown history action {action:?}"))
+                    })?,
+                    note: fields.s("note")?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        None => Vec::new(),
+        Some(other) => return Err(reader.bad("history", other)),
+    };
+    Ok(Ticket {
+        id: reader.s("ticket_id")?,
+        finding_id: reader.s("finding_id")?,
+        account: reader.s("account")?,
+        control_id: reader.opt_s("control_id")?,
+        title: reader.s("title")?,
+        severity: reader.s("severity")?,
+        status: TicketStatus::parse(&status)
+            .ok_or_else(|| malformed(op, key, format!("unknown status {status:?}")))?,
+        opened_at: reader.time("opened_at")?,
+        closed_at: reader
+            .opt_s("closed_at")?
+            .map(|text| reader.parse_time("closed_at", &text))
+            .transpose()?,
+        reopen_count,
+        history,
+        external_ref: reader.opt_s("external_ref")?,
+    })
+}
+
+/// Whether a transaction item was cancelled by its condition (`ConditionalCheckFailed`).
+fn is_conditional_failure(reason: &CancellationReason) -> bool {
+    reason
+        .code()
+        .is_some_and(|code| code.starts_with("ConditionalCheckFailed"))
+}
+
+impl TicketStore for DynamoTicketStore {
+    fn open_for(&self, new: &NewTicket) -> Result<OpenedTicket> {
+        const OP: &str = "open ticket";
+        if new.finding_id.is_empty() {
+            return Err(StoreError::invalid(
+                "ticket",
+                "finding_id",
+                "the finding id is empty",
+            ));
+        }
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let new = new.clone();
+        let now = self.now();
+        self.backend.run(async move {
+            let id = new.finding_id.clone();
+            let item_key = key(finding_pk(&id), "TICKET");
+            for _ in 0..ATTEMPTS {
+                let existing = get_item(&client, &table, item_key.clone(), OP, &id).await?;
+                match existing {
+                    Some(item) => {
+                        let ticket = to_ticket(&item, OP, &id)?;
+                        if ticket.status == TicketStatus::Open {
+                            return Ok(OpenedTicket { ticket, outcome: OpenOutcome::AlreadyOpen });
+                        }
+                        // Reopen the closed ticket, unless someone else reopened it meanwhile.
+                        let mut update = client
+                            .update_item()
+                            .table_name(&table)
+                            .set_key(Some(item_key.clone()))
+                            .condition_expression("#status = :closed")
+                            .expression_attribute_names("#status", "status")
+                            .expression_attribute_values(":closed", s(TicketStatus::Closed.as_str()))
+                            .expression_attribute_values(":open", s(TicketStatus::Open.as_str()))
+                            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                            .expression_attribute_values(":title", s(&new.title))
+                            .expression_attribute_values(":severity", s(&new.severity))
+                            .expression_attribute_values(":account", s(&new.account))
+                            .expression_attribute_values(
+                                ":ev",
+                                AttributeValue::L(vec![event(&now, TicketAction::Reopened, &new.note)]),
+                            )
+                            .return_values(ReturnValue::AllNew);
+                        let mut set = "SET #status = :open, reopen_count = reopen_count + :one, \
+                                       title = :title, severity = :severity, account = :account, \
+                                       history = list_append(history, :ev)"
+                            .to_owned();
+                        if let Some(control_id) = &new.control_id {
+                            set.push_str(", control_id = :control");
+                            update = update.expression_attribute_values(":control", s(control_id));
+                        }
+                        set.push_str(" REMOVE closed_at");
+                        match update.update_expression(set).send().await {
+                            Ok(output) => {
+                                let ticket = to_ticket(&output.attributes.unwrap_or_default(), OP, &id)?;
+                                return Ok(OpenedTicket { ticket, outcome: OpenOutcome::Reopened });
+                            }
+                            Err(e)
+                                if e.as_service_error()
+                                    .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                            Err(e) => return Err(backend_error(SERVICE, OP, &id, e)),
+                        }
+                    }
+                    None => {
+                        let ticket_id = uuid::Uuid::new_v4().to_string();
+                        let mut item = key(finding_pk(&id), "TICKET");
+                        item.extend([
+                            ("ticket_id".to_owned(), s(&ticket_id)),
+                            ("finding_id".to_owned(), s(&id)),
+                            ("account".to_owned(), s(&new.account)),
+                            ("title".to_owned(), s(&new.title)),
+                            ("severity".to_owned(), s(&new.severity)),
+                            ("status".to_owned(), s(TicketStatus::Open.as_str())),
+                            ("opened_at".to_owned(), s(&now)),
+                            ("reopen_count".to_owned(), AttributeValue::N("0".into())),
+                            (
+                                "history".to_owned(),
+                                AttributeValue::L(vec![event(&now, TicketAction::Opened, &new.note)]),
+                            ),
+                        ]);
+                        if let Some(control_id) = &new.control_id {
+                            item.insert("control_id".to_owned(), s(control_id));
+                        }
+                        let mut pointer = key(ticket_pk(&ticket_id), "TICKET");
+                        pointer.insert("finding_id".to_owned(), s(&id));
+                        let put = |item: Item| {
+                            Put::builder()
+                                .table_name(&table)
+                                .set_item(Some(item))
+                                .condition_expression("attribute_not_exists(PK)")
+                                .build()
+                                .map(|put| TransactWriteItem::builder().put(put).build())
+                                .map_err(|e| StoreError::invalid("ticket", &id, e.to_string()))
+                        };
+                        let written = client
+                            .transact_write_items()
+                            .transact_items(put(item.clone())?)
+                            .transact_items(put(pointer)?)
+                            .send()
+                            .await;
+                        match written {
+                            Ok(_) => {
+                                let ticket = to_ticket(&item, OP, &id)?;
+                                return Ok(OpenedTicket { ticket, outcome: OpenOutcome::Created });
+                            }
+                            // Another execution created the finding's ticket first: read it back.
+                            Err(e)
+                                if matches!(
+                                    e.as_service_error(),
+                                    Some(TransactWriteItemsError::TransactionCanceledException(c))
+                                        if c.cancellation_reasons().iter().any(is_conditional_failure)
+                                ) => {}
+                            Err(e) => return Err(backend_error(SERVICE, OP, &id, e)),
+                        }
+                    }
+                }
+            }
+            Err(contention(OP, &id))
+        })?
+    }
+
+    fn get_open(&self, finding_id: &str) -> Result<Option<Ticket>> {
+        const OP: &str = "read open ticket";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let id = finding_id.to_owned();
+        self.backend.run(async move {
+            let item = get_item(&client, &table, key(finding_pk(&id), "TICKET"), OP, &id).await?;
+            let ticket = item.map(|item| to_ticket(&item, OP, &id)).transpose()?;
+            Ok(ticket.filter(|ticket| ticket.status == TicketStatus::Open))
+        })?
+    }
+
+    fn get_ticket(&self, ticket_id: &str) -> Result<Option<Ticket>> {
+        const OP: &str = "read ticket";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let id = ticket_id.to_owned();
+        self.backend.run(async move {
+            let Some(finding_id) = finding_of(&client, &table, &id, OP).await? else {
+                return Ok(None);
+            };
+            let item = get_item(
+                &client,
+                &table,
+                key(finding_pk(&finding_id), "TICKET"),
+                OP,
+                &id,
+            )
+            .await?;
+            let ticket = item.map(|item| to_ticket(&item, OP, &id)).transpose()?;
+            Ok(ticket.filter(|ticket| ticket.id == id))
+        })?
+    }
+
+    fn close(&self, finding_id: &str, reason: &str) -> Result<Option<Ticket>> {
+        const OP: &str = "close ticket";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let id = finding_id.to_owned();
+        let now = self.now();
+        let event = event(&now, TicketAction::Closed, reason);
+        self.backend.run(async move {
+            let closed = client
+                .update_item()
+                .table_name(&table)
+                .set_key(Some(key(finding_pk(&id), "TICKET")))
+                .update_expression(
+                    "SET #status = :closed, closed_at = :now, history = list_append(history, :ev)",
+                )
+                .condition_expression("#status = :open")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":open", s(TicketStatus::Open.as_str()))
+                .expression_attribute_values(":closed", s(TicketStatus::Closed.as_str()))
+                .expression_attribute_values(":now", s(&now))
+                .expression_attribute_values(":ev", AttributeValue::L(vec![event]))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match closed {
+                Ok(output) => to_ticket(&output.attributes.unwrap_or_default(), OP, &id).map(Some),
+                // No ticket, or not open: closing twice is harmless.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(backend_error(SERVICE, OP, &id, e)),
+            }
+        })?
+    }
+
+    fn add_note(&self, ticket_id: &str, note: &str) -> Result<Ticket> {
+        self.note_on(ticket_id, TicketAction::Noted, note, None)
+    }
+
+    fn set_external_ref(&self, ticket_id: &str, external_ref: &str) -> Result<Ticket> {
+        self.note_on(
+            ticket_id,
+            TicketAction::Linked,
+            external_ref,
+            Some(external_ref),
+        )
+    }
+
+    fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+        const OP: &str = "list tickets";
+        let client = self.client.clone();
+        let table = self.table.clone();
+        let filter = filter.clone();
+        self.backend.run(async move {
+            let mut conditions = vec!["SK = :sk", "begins_with(PK, :finding)"];
+            let mut values = HashMap::from([
+                (":sk".to_owned(), s("TICKET")),
+                (":finding".to_owned(), s("FINDING#")),
+            ]);
+            let mut names = None;
+            if let Some(status) = filter.status {
+                conditions.push("#status = :status");
+                values.insert(":status".into(), s(status.as_str()));
+                names = Some(HashMap::from([("#status".to_owned(), "status".to_owned())]));
+            }
+            for (field, placeholder, value) in [
+                ("account = :account", ":account", &filter.account),
+                ("control_id = :control", ":control", &filter.control_id),
+                ("finding_id = :fid", ":fid", &filter.finding_id),
+            ] {
+                if let Some(value) = value {
+                    conditions.push(field);
+                    values.insert(placeholder.into(), s(value));
+                }
+            }
+            let expression = conditions.join(" AND ");
+            let mut tickets = Vec::new();
+            let mut start = None;
+            loop {
+                let page = client
+                    .scan()
+                    .table_name(&table)
+                    .filter_expression(&expression)
+                    .set_expression_attribute_names(names.clone())
+                    .set_expression_attribute_values(Some(values.clone()))
+                    .set_exclusive_start_key(start)
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| backend_error(SERVICE, OP, "filter", e))?;
+                for item in page.items.unwrap_or_default() {
+                    tickets.push(to_ticket(&item, OP, "filter")?);
+                }
+                start = page.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+            tickets.sort_by(|a, b| (a.opened_at, &a.finding_id).cmp(&(b.opened_at, &b.finding_id)));
+            if let Some(limit) = filter.limit {
+                tickets.truncate(limit);
+            }
+            Ok(tickets)
+        })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_timestamps_sort_as_times() {
+        let a = time::macros::datetime!(2026-11-23 13:00:00 +01:00);
+        let b = time::macros::datetime!(2026-11-23 12:00:00.000000001 UTC);
+        assert_eq!(format_timestamp(a), "2026-11-23T12:00:00.000000000Z");
+        assert!(format_timestamp(a) < format_timestamp(b));
+        assert_eq!(parse_timestamp(&format_timestamp(b)), Some(b));
+    }
+}
