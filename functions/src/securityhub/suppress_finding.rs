@@ -74,7 +74,7 @@ mod tests {
     use crate::securityhub::failing::{self, Failure};
     use crate::testing::{finding, services};
     use serde_json::json;
-    use soar_store::{ChangeContext, FindingIdentifier};
+    use soar_store::ChangeContext;
 
     /// Services with the example finding imported, and a scratchpad for it.
     fn imported() -> (Services, Scratchpad) {
@@ -87,15 +87,7 @@ mod tests {
     }
 
     fn stored(services: &Services) -> Value {
-        let f = finding();
-        services
-            .findings
-            .get_finding(&FindingIdentifier::new(
-                f["Id"].as_str().unwrap(),
-                f["ProductArn"].as_str().unwrap(),
-            ))
-            .unwrap()
-            .unwrap()
+        crate::testing::stored_finding(services)
     }
 
     #[tokio::test]

@@ -52,13 +52,10 @@ mod tests {
     use crate::testing::{finding, services};
     use serde_json::json;
     use soar_model::scratchpad::Scratchpad;
-    use soar_store::{ChangeContext, FindingIdentifier};
+    use soar_store::ChangeContext;
 
     fn stored(services: &Services) -> Value {
-        let f = finding();
-        let id =
-            FindingIdentifier::new(f["Id"].as_str().unwrap(), f["ProductArn"].as_str().unwrap());
-        services.findings.get_finding(&id).unwrap().unwrap()
+        crate::testing::stored_finding(services)
     }
 
     fn ticketed(ticket: Value, team: Option<&str>) -> Value {
