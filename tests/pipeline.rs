@@ -75,10 +75,10 @@ fn route(e: &Execution) -> String {
 }
 
 fn stored(p: &Pipeline, finding: &Json) -> Json {
-    let id = FindingIdentifier {
-        id: finding["Id"].as_str().unwrap().to_string(),
-        product_arn: finding["ProductArn"].as_str().unwrap().to_string(),
-    };
+    let id = FindingIdentifier::new(
+        finding["Id"].as_str().unwrap(),
+        finding["ProductArn"].as_str().unwrap(),
+    );
     p.store
         .get_finding(&id)
         .unwrap()

@@ -108,13 +108,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let incoming: Vec<Json> = incoming
         .into_iter()
         .map(|finding| {
-            let id = FindingIdentifier {
-                id: finding["Id"].as_str().unwrap_or_default().to_string(),
-                product_arn: finding["ProductArn"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            };
+            let id = FindingIdentifier::new(
+                finding["Id"].as_str().unwrap_or_default(),
+                finding["ProductArn"].as_str().unwrap_or_default(),
+            );
             match store.get_finding(&id) {
                 Ok(Some(stored)) => stored,
                 _ => finding,

@@ -72,7 +72,7 @@ fn note(pad: &Scratchpad) -> String {
 mod tests {
     use super::*;
     use crate::securityhub::failing::{self, Failure};
-    use crate::testing::{finding, services};
+    use crate::testing::{finding, services, stored_finding};
     use serde_json::json;
     use soar_store::ChangeContext;
 
@@ -86,10 +86,6 @@ mod tests {
         (services, Scratchpad::new(finding()))
     }
 
-    fn stored(services: &Services) -> Value {
-        crate::testing::stored_finding(services)
-    }
-
     #[tokio::test]
     async fn suppresses_with_the_reason_and_routes_suppressed() {
         let (services, mut pad) = imported();
@@ -98,7 +94,7 @@ mod tests {
             "Suppressed by local suppression rule 'sandbox' (account 444455556666): sandbox buckets are public.".into();
         let out = run(&services, pad.to_value()).await.unwrap();
         assert_eq!(out["db"]["route"], "suppressed");
-        let s = stored(&services);
+        let s = stored_finding(&services);
         assert_eq!(s["Workflow"]["Status"], "SUPPRESSED");
         assert_eq!(
             s["Note"]["Text"],
@@ -121,7 +117,7 @@ mod tests {
         let out = run(&services, pad.to_value()).await.unwrap();
         assert_eq!(out["db"]["route"], "reassigned");
         assert_eq!(
-            stored(&services)["Note"]["Text"],
+            stored_finding(&services)["Note"]["Text"],
             "Suppressed by SOAR: the resource belongs to account 777788889999; the finding was reassigned there as f-reassigned-777788889999."
         );
     }
@@ -138,7 +134,10 @@ mod tests {
             .batch_import_findings(std::slice::from_ref(&f), &ChangeContext::provider())
             .unwrap();
         let out = run(&services, Scratchpad::new(f).to_value()).await.unwrap();
-        assert_eq!(stored(&services)["Note"]["Text"], "Suppressed by SOAR.");
+        assert_eq!(
+            stored_finding(&services)["Note"]["Text"],
+            "Suppressed by SOAR."
+        );
         assert_eq!(
             out["finding"]["Note"],
             json!({"Text": "Suppressed by SOAR.", "UpdatedBy": "soar"})
@@ -210,7 +209,7 @@ mod tests {
         let (services, mut pad) = imported();
         pad.messages.actions_taken = "x".repeat(2000);
         run(&services, pad.to_value()).await.unwrap();
-        let text = stored(&services)["Note"]["Text"]
+        let text = stored_finding(&services)["Note"]["Text"]
             .as_str()
             .unwrap()
             .to_owned();

@@ -26,13 +26,9 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
 mod tests {
     use super::*;
     use crate::securityhub::failing::{self, Failure};
-    use crate::testing::{finding, services};
+    use crate::testing::{finding, services, stored_finding};
     use soar_model::scratchpad::Scratchpad;
     use soar_store::ChangeContext;
-
-    fn stored(services: &Services) -> Value {
-        crate::testing::stored_finding(services)
-    }
 
     #[tokio::test]
     async fn resolves_with_the_actions_taken_and_routes_remediated() {
@@ -46,7 +42,7 @@ mod tests {
             "Blocked public access on bucket example-payments-uploads.".into();
         let out = run(&services, pad.to_value()).await.unwrap();
         assert_eq!(out["db"]["route"], "remediated");
-        let s = stored(&services);
+        let s = stored_finding(&services);
         assert_eq!(s["Workflow"]["Status"], "RESOLVED");
         assert_eq!(
             s["Note"]["Text"],

@@ -49,14 +49,10 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
 mod tests {
     use super::*;
     use crate::securityhub::failing::{self, Failure};
-    use crate::testing::{finding, services};
+    use crate::testing::{finding, services, stored_finding};
     use serde_json::json;
     use soar_model::scratchpad::Scratchpad;
     use soar_store::ChangeContext;
-
-    fn stored(services: &Services) -> Value {
-        crate::testing::stored_finding(services)
-    }
 
     fn ticketed(ticket: Value, team: Option<&str>) -> Value {
         let mut pad = Scratchpad::new(finding());
@@ -78,7 +74,7 @@ mod tests {
         );
         let out = run(&services, pad).await.unwrap();
         assert_eq!(out["db"]["route"], "ticketed");
-        let s = stored(&services);
+        let s = stored_finding(&services);
         assert_eq!(s["Workflow"]["Status"], "NOTIFIED");
         assert_eq!(
             s["Note"]["Text"],
