@@ -1,6 +1,6 @@
 //! SOAR's AWS backend: the traits of `soar-store` over the AWS SDK for Rust.
 //!
-//! This slice covers four traits:
+//! This slice covers six traits:
 //!
 //! | trait | AWS | type |
 //! |---|---|---|
@@ -8,6 +8,8 @@
 //! | [`AccountDirectory`](soar_store::AccountDirectory) | Organizations `DescribeAccount`, `ListParents`, `DescribeOrganizationalUnit`, `ListTagsForResource` | [`OrganizationsDirectory`] |
 //! | [`EventLedger`](soar_store::EventLedger) | DynamoDB, one item per finding, conditional `UpdateItem` | [`DynamoEventLedger`] |
 //! | [`TicketStore`](soar_store::TicketStore) | DynamoDB, one item per finding holding its ticket and history, conditional writes and `TransactWriteItems` | [`DynamoTicketStore`] |
+//! | [`SuppressionStore`](soar_store::SuppressionStore) | DynamoDB, one item per rule in one partition, read with one `Query` | [`DynamoSuppressionStore`] |
+//! | [`IncidentStore`](soar_store::IncidentStore) | DynamoDB, one item per incident with its notes and one per open (finding, kind), `TransactWriteItems`; closed incidents expire (TTL) | [`DynamoIncidentStore`] |
 //!
 //! Start from an [`AwsBackend`]: [`AwsBackend::from_env`] reads the usual AWS configuration (credentials,
 //! `AWS_REGION`, and `AWS_ENDPOINT_URL` to talk to a local endpoint such as moto), and
@@ -48,7 +50,10 @@ mod dynamodb;
 mod organizations;
 mod ses;
 
-pub use dynamodb::{DynamoEventLedger, DynamoTicketStore, format_timestamp};
+pub use dynamodb::{
+    DynamoEventLedger, DynamoIncidentStore, DynamoSuppressionStore, DynamoTicketStore,
+    format_timestamp,
+};
 pub use organizations::{ENVIRONMENT_TAG, OrganizationsDirectory, TEAM_EMAIL_TAG, TEAM_TAG};
 pub use ses::SesMailer;
 
@@ -100,6 +105,18 @@ impl AwsBackend {
     /// A [`TicketStore`](soar_store::TicketStore) over the DynamoDB table `table` (the `TicketsTable`).
     pub fn tickets(&self, table: impl Into<String>) -> DynamoTicketStore {
         DynamoTicketStore::new(self, table)
+    }
+
+    /// A [`SuppressionStore`](soar_store::SuppressionStore) over the DynamoDB table `table` (the
+    /// `SuppressionsTable`).
+    pub fn suppressions(&self, table: impl Into<String>) -> DynamoSuppressionStore {
+        DynamoSuppressionStore::new(self, table)
+    }
+
+    /// An [`IncidentStore`](soar_store::IncidentStore) over the DynamoDB table `table` (the
+    /// `IncidentsTable`); closed incidents expire `retention_days` days after closing.
+    pub fn incidents(&self, table: impl Into<String>, retention_days: u32) -> DynamoIncidentStore {
+        DynamoIncidentStore::new(self, table, retention_days)
     }
 
     /// An [`AccountDirectory`](soar_store::AccountDirectory) over AWS Organizations.

@@ -5,6 +5,7 @@
 //! on `PATH`. Without it the tests print a skip message and pass, unless `CI` is set: then they fail, so
 //! CI never skips them silently (`.ci/run` installs moto and sets `CI`).
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -13,13 +14,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_organizations::types::{AccountState, Tag};
 use aws_sdk_sesv2::config::{Credentials, SharedCredentialsProvider};
 use soar_aws::AwsBackend;
+use soar_store::incidents::{IncidentFilter, IncidentStatus, IncidentStore, NewIncident};
 use soar_store::tickets::{
     NewTicket, OpenOutcome, OpenedTicket, TicketAction, TicketFilter, TicketStatus, TicketStore,
 };
-use soar_store::{AccountDirectory, Clock, Email, EventLedger, Mailer, Outcome, StoreError};
+use soar_store::{
+    AccountDirectory, Clock, Email, EventLedger, FindingFacts, Mailer, Outcome, StoreError,
+    SuppressionRule, SuppressionStore,
+};
 
 /// `moto_server`'s `main` with one lock around every request (see [`Moto::start_serialized`]).
 const SERIALIZED_MOTO: &str = "
@@ -760,4 +766,429 @@ async fn dynamodb_ticket_store() {
         })
         .unwrap();
     assert_eq!(listed, [store.get_open("f-1").unwrap().unwrap()]);
+}
+
+fn rule(id: &str, control: Option<&str>, account: Option<&str>) -> SuppressionRule {
+    SuppressionRule {
+        id: id.into(),
+        control_id: control.map(str::to_owned),
+        account_id: account.map(str::to_owned),
+        resource: None,
+        resource_tags: BTreeMap::new(),
+        expires_at: None,
+        reason: format!("reason {id}"),
+    }
+}
+
+/// The embedded suppression store's scenarios (`layers/store/src/local/suppressions.rs`) against
+/// DynamoDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_suppression_store() {
+    let Some(moto) = Moto::start() else { return };
+    let config = moto.sdk_config();
+    create_table(&config, "soar-suppressions-test").await;
+    let backend = AwsBackend::from_sdk_config(config.clone()).unwrap();
+    let store: Box<dyn SuppressionStore + Send + Sync> = Box::new(
+        backend
+            .suppressions("soar-suppressions-test")
+            .with_clock(Clock::fixed(at(0))),
+    );
+
+    // put, get, replace, list, remove.
+    let mut r = rule("a", Some("EC2.19"), None);
+    r.resource_tags.insert("Exception".into(), "SEC-1".into());
+    r.resource_tags.insert("Team".into(), "payments".into());
+    r.resource = Some("arn:aws:ec2:*:security-group/sg-*".into());
+    r.expires_at = Some(at(3600));
+    store.put_rule(&r).unwrap();
+    assert_eq!(store.get_rule("a").unwrap(), Some(r.clone()));
+    r.reason = "replaced".into();
+    r.resource_tags.remove("Team");
+    store.put_rule(&r).unwrap();
+    assert_eq!(store.list_rules().unwrap(), [r.clone()]);
+    assert_eq!(store.get_rule("nope").unwrap(), None);
+    assert!(store.remove_rule("a").unwrap());
+    assert!(!store.remove_rule("a").unwrap());
+    assert_eq!(store.list_rules().unwrap(), []);
+    assert!(matches!(
+        store.put_rule(&rule("all", None, None)),
+        Err(StoreError::InvalidInput { .. })
+    ));
+    assert_eq!(
+        store.get_rule("all").unwrap(),
+        None,
+        "refused rules are not written"
+    );
+
+    // matching: the most specific rule in force.
+    let facts = FindingFacts::from_finding(&serde_json::json!({
+        "AwsAccountId": "111122223333",
+        "Compliance": {"SecurityControlId": "EC2.19"},
+        "Resources": [{"Id": "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1",
+                       "Tags": {"Exception": "SEC-1"}}]
+    }));
+    assert_eq!(store.matching(&facts).unwrap(), None);
+    store
+        .put_rule(&rule("broad", Some("EC2.19"), None))
+        .unwrap();
+    store
+        .put_rule(&rule("other-account", Some("EC2.19"), Some("444455556666")))
+        .unwrap();
+    store
+        .put_rule(&rule("other-control", Some("S3.1"), None))
+        .unwrap();
+    assert_eq!(store.matching(&facts).unwrap().unwrap().id, "broad");
+
+    let mut narrow = rule("narrow", Some("EC2.19"), Some("111122223333"));
+    narrow.resource = Some("arn:aws:ec2:*:security-group/sg-*".into());
+    store.put_rule(&narrow).unwrap();
+    assert_eq!(store.matching(&facts).unwrap(), Some(narrow.clone()));
+
+    // More specific, but expired (now is at(0)): never matches, and is still listed.
+    let mut expired = rule("expired", Some("EC2.19"), Some("111122223333"));
+    expired
+        .resource_tags
+        .insert("Exception".into(), "SEC-1".into());
+    expired.resource = Some("*".into());
+    expired.expires_at = Some(at(0));
+    store.put_rule(&expired).unwrap();
+    assert_eq!(store.matching(&facts).unwrap().unwrap().id, "narrow");
+    // In force one second earlier: the same rule wins then.
+    let earlier = backend
+        .suppressions("soar-suppressions-test")
+        .with_clock(Clock::fixed(at(-1)));
+    assert_eq!(earlier.matching(&facts).unwrap().unwrap().id, "expired");
+
+    // The tags must be on a resource that matches the pattern.
+    let mut tagged = rule("tagged", Some("EC2.19"), Some("111122223333"));
+    tagged.resource = Some("*:instance/*".into());
+    tagged
+        .resource_tags
+        .insert("Exception".into(), "SEC-1".into());
+    store.put_rule(&tagged).unwrap();
+    assert_eq!(store.matching(&facts).unwrap().unwrap().id, "narrow");
+
+    // A finding without a control: only rules without a control id can match.
+    let mut account_only = facts.clone();
+    account_only.control_id = None;
+    assert_eq!(store.matching(&account_only).unwrap(), None);
+    store
+        .put_rule(&rule("account", None, Some("111122223333")))
+        .unwrap();
+    assert_eq!(
+        store.matching(&account_only).unwrap().unwrap().id,
+        "account"
+    );
+
+    // Listed by id, expired rules included.
+    let ids: Vec<String> = store
+        .list_rules()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "account",
+            "broad",
+            "expired",
+            "narrow",
+            "other-account",
+            "other-control",
+            "tagged"
+        ]
+    );
+    // More rules than one page of a Query (1 MB): paginated.
+    let long_reason = "x".repeat(200_000);
+    for i in 0..6 {
+        store
+            .put_rule(&SuppressionRule {
+                reason: long_reason.clone(),
+                ..rule(&format!("z-{i}"), Some("S3.1"), None)
+            })
+            .unwrap();
+    }
+    assert_eq!(store.list_rules().unwrap().len(), 13);
+    assert_eq!(store.matching(&facts).unwrap().unwrap().id, "narrow");
+}
+
+fn new_incident(finding_id: &str, kind: &str) -> NewIncident {
+    NewIncident {
+        finding_id: finding_id.into(),
+        kind: kind.into(),
+        severity: "CRITICAL".into(),
+        note: "root login".into(),
+    }
+}
+
+/// The embedded incident store's scenarios (`layers/store/src/local/incidents.rs`) against DynamoDB,
+/// with concurrent openers and the TTL of closed incidents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_incident_store() {
+    let Some(moto) = Moto::start_serialized() else {
+        return;
+    };
+    let config = moto.sdk_config();
+    create_table(&config, "soar-incidents-test").await;
+    let backend = AwsBackend::from_sdk_config(config.clone()).unwrap();
+    let tick = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock = {
+        let tick = tick.clone();
+        Clock::from_fn(move || at(tick.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
+    };
+    let store: Arc<dyn IncidentStore + Send + Sync> = Arc::new(
+        backend
+            .incidents("soar-incidents-test", 30)
+            .with_clock(clock),
+    );
+
+    // One open incident per finding and kind.
+    let first = store
+        .open_incident(&new_incident("f-1", "root-login"))
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(first.incident.opened_at, at(0));
+    assert_eq!(first.incident.status, IncidentStatus::Open);
+    assert_eq!(first.incident.closed_at, None);
+    assert_eq!(
+        (
+            first.incident.finding_id.as_str(),
+            first.incident.kind.as_str(),
+            first.incident.severity.as_str()
+        ),
+        ("f-1", "root-login", "CRITICAL")
+    );
+    assert_eq!(first.incident.notes.len(), 1);
+    assert_eq!(first.incident.notes[0].text, "root login");
+    assert_eq!(first.incident.notes[0].at, at(0));
+    let again = store
+        .open_incident(&new_incident("f-1", "root-login"))
+        .unwrap();
+    assert!(!again.created);
+    assert_eq!(again.incident, first.incident);
+    let other_kind = store
+        .open_incident(&NewIncident {
+            note: String::new(),
+            ..new_incident("f-1", "guardduty")
+        })
+        .unwrap();
+    assert!(other_kind.created);
+    assert!(
+        other_kind.incident.notes.is_empty(),
+        "an empty note is no note"
+    );
+    assert_eq!(
+        store.open_incidents("f-1").unwrap(),
+        [first.incident.clone(), other_kind.incident.clone()]
+    );
+    assert_eq!(store.open_incidents("f-2").unwrap(), []);
+    assert!(matches!(
+        store.open_incident(&new_incident("", "x")),
+        Err(StoreError::InvalidInput { .. })
+    ));
+    assert!(matches!(
+        store.open_incident(&new_incident("f-1", "")),
+        Err(StoreError::InvalidInput { .. })
+    ));
+    assert_eq!(
+        store.get_incident(&first.incident.id).unwrap(),
+        Some(first.incident.clone())
+    );
+    assert_eq!(store.get_incident("nope").unwrap(), None);
+
+    // Notes are appended; closing is idempotent and sets the TTL.
+    let id = first.incident.id.clone();
+    tick.store(100, std::sync::atomic::Ordering::SeqCst);
+    let noted = store
+        .add_incident_note(&id, "called the account owner")
+        .unwrap();
+    assert_eq!(noted.notes.len(), 2);
+    assert_eq!(noted.notes[1].at, at(100));
+    assert_eq!(noted.notes[1].text, "called the account owner");
+    let closed = store.close_incident(&id, "credentials rotated").unwrap();
+    assert_eq!(closed.status, IncidentStatus::Closed);
+    assert_eq!(closed.closed_at, Some(at(101)));
+    let texts: Vec<_> = closed.notes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "root login",
+            "called the account owner",
+            "credentials rotated"
+        ]
+    );
+    assert_eq!(
+        store.close_incident(&id, "again").unwrap(),
+        closed,
+        "closing twice changes nothing"
+    );
+    let raw = aws_sdk_dynamodb::Client::new(&config)
+        .get_item()
+        .table_name("soar-incidents-test")
+        .key("PK", AttributeValue::S(format!("INCIDENT#{id}")))
+        .key("SK", AttributeValue::S("INCIDENT".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        raw["expires_at"],
+        AttributeValue::N(
+            (at(101) + time::Duration::days(30))
+                .unix_timestamp()
+                .to_string()
+        ),
+        "a closed incident expires 30 days after closing"
+    );
+    let open_raw = aws_sdk_dynamodb::Client::new(&config)
+        .get_item()
+        .table_name("soar-incidents-test")
+        .key(
+            "PK",
+            AttributeValue::S(format!("INCIDENT#{}", other_kind.incident.id)),
+        )
+        .key("SK", AttributeValue::S("INCIDENT".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(
+        !open_raw.contains_key("expires_at"),
+        "open incidents never expire"
+    );
+
+    assert_eq!(
+        store.open_incidents("f-1").unwrap(),
+        std::slice::from_ref(&other_kind.incident)
+    );
+    let reopened = store
+        .open_incident(&new_incident("f-1", "root-login"))
+        .unwrap();
+    assert!(
+        reopened.created,
+        "a new incident after the old one was closed"
+    );
+    assert_ne!(reopened.incident.id, id);
+    assert!(matches!(
+        store.close_incident("nope", ""),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.add_incident_note("nope", ""),
+        Err(StoreError::NotFound { .. })
+    ));
+    // A note on a closed incident is kept; an empty closing note adds none.
+    let closed = store.add_incident_note(&id, "post-mortem written").unwrap();
+    assert_eq!(closed.status, IncidentStatus::Closed);
+    assert_eq!(closed.notes.len(), 4);
+    let quiet = store.close_incident(&other_kind.incident.id, "").unwrap();
+    assert!(quiet.notes.is_empty());
+
+    // list: every filter, oldest first.
+    let all = store.list_incidents(&IncidentFilter::default()).unwrap();
+    let ids: Vec<_> = all.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            id.as_str(),
+            other_kind.incident.id.as_str(),
+            reopened.incident.id.as_str()
+        ]
+    );
+    assert_eq!(
+        store
+            .list_incidents(&IncidentFilter {
+                status: Some(IncidentStatus::Closed),
+                ..Default::default()
+            })
+            .unwrap(),
+        [closed.clone(), quiet]
+    );
+    assert_eq!(
+        store
+            .list_incidents(&IncidentFilter {
+                status: Some(IncidentStatus::Open),
+                finding_id: Some("f-1".into()),
+                kind: Some("root-login".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        std::slice::from_ref(&reopened.incident)
+    );
+    assert_eq!(
+        store
+            .list_incidents(&IncidentFilter {
+                kind: Some("x".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        []
+    );
+    assert_eq!(
+        store
+            .list_incidents(&IncidentFilter {
+                limit: Some(1),
+                ..Default::default()
+            })
+            .unwrap(),
+        [closed]
+    );
+
+    // Many threads opening the same incidents at once: one incident per finding and kind.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|i| {
+                        store
+                            .open_incident(&new_incident(&format!("c-{i}"), "guardduty"))
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let opened: Vec<_> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(opened.iter().filter(|o| o.created).count(), 5);
+    for i in 0..5 {
+        let finding = format!("c-{i}");
+        let ids: std::collections::BTreeSet<_> = opened
+            .iter()
+            .filter(|o| o.incident.finding_id == finding)
+            .map(|o| o.incident.id.clone())
+            .collect();
+        assert_eq!(ids.len(), 1, "one incident for {finding}: {ids:?}");
+        assert_eq!(store.open_incidents(&finding).unwrap().len(), 1);
+    }
+
+    // Concurrent closers: each call returns the closed incident, closed once.
+    let target = opened[0].incident.id.clone();
+    let threads: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            let target = target.clone();
+            std::thread::spawn(move || {
+                store
+                    .close_incident(&target, &format!("closer {n}"))
+                    .unwrap()
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let closing_notes: Vec<_> = results[0]
+        .notes
+        .iter()
+        .filter(|n| n.text.starts_with("closer"))
+        .collect();
+    assert_eq!(closing_notes.len(), 1, "{:?}", results[0].notes);
+    for result in &results {
+        assert_eq!(result, &results[0]);
+    }
 }

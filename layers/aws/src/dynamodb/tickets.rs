@@ -1,37 +1,4 @@
-//! [`DynamoEventLedger`] and [`DynamoTicketStore`]: the processed-event ledger and the tickets in
-//! DynamoDB.
-//!
-//! Both use a table with the key schema of `template.yaml`'s `ProcessedEventsTable` and `TicketsTable`:
-//! `PK` (string, hash key) and `SK` (string, range key), TTL attribute `expires_at` (not written here).
-//!
-//! # Timestamps
-//!
-//! Every timestamp is stored as a string in RFC 3339, UTC, with exactly nine fractional digits
-//! (`2026-11-23T12:37:02.123000000Z`, the embedded backend's format). With a fixed width, comparing the
-//! strings (as DynamoDB's `<` and `=` in a condition expression do) orders them as times, whatever
-//! offset the caller's `OffsetDateTime` had. (Years outside 0000-9999 would break that; `UpdatedAt` of a
-//! finding never is.)
-//!
-//! # The ledger
-//!
-//! One item per finding: `PK = FINDING#<finding id>`, `SK = LEDGER`, with `updated_at` (the newest
-//! `UpdatedAt` recorded), `fingerprints` (a string set: every fingerprint recorded for that `UpdatedAt`),
-//! `fingerprint` (the last one recorded) and `recorded_at`. Keeping the set and not only the last
-//! fingerprint gives the embedded backend's semantics exactly: after `a` then `b` with the same
-//! `UpdatedAt`, `a` again is a duplicate.
-//!
-//! [`EventLedger::record_if_newer`] is a conditional `UpdateItem`, so only one of several concurrent
-//! deliveries of an event can be `New`:
-//!
-//! 1. `SET updated_at = :u, fingerprints = {:f}, ...` if `attribute_not_exists(PK) OR updated_at < :u`
-//!    (a first or newer event): `New`.
-//! 2. Otherwise a consistent `GetItem` tells the rest: a newer `updated_at` is `Older`; the same one
-//!    whose set holds the fingerprint is `Duplicate`; the same one without it is added with
-//!    `ADD fingerprints {:f}` if `updated_at = :u AND NOT contains(fingerprints, :f)`: `New`.
-//! 3. When a condition fails because another writer got in between, the steps are tried again (a few
-//!    times; then the call fails with a transient error).
-//!
-//! # Tickets
+//! [`DynamoTicketStore`]: the tickets.
 //!
 //! A finding has at most one ticket ever (a finding that comes back reopens it), so the ticket lives in
 //! the finding's item, and "one open ticket per finding" is the item's key:
@@ -57,289 +24,18 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValue, TransactWriteItem,
-};
-use soar_store::error::ServiceError;
-use soar_store::events::{EventLedger, LedgerEntry, Outcome};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use soar_store::tickets::{
     NewTicket, OpenOutcome, OpenedTicket, Ticket, TicketAction, TicketEvent, TicketFilter,
     TicketStatus, TicketStore,
 };
-use soar_store::timefmt::parse_timestamp;
 use soar_store::{Clock, Result, StoreError};
-use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
 
+use super::{
+    ATTEMPTS, Item, Reader, SERVICE, contention, finding_pk, format_timestamp, get_item,
+    is_conditional_failure, key, malformed, s, ticket_pk,
+};
 use crate::{AwsBackend, backend_error};
-
-const SERVICE: &str = "DynamoDB";
-/// How many times a conditional write that lost a race is tried again.
-const ATTEMPTS: usize = 8;
-
-type Item = HashMap<String, AttributeValue>;
-
-/// The stored form of a timestamp: RFC 3339, UTC, nine fractional digits (fixed width, so that string
-/// order is time order).
-pub fn format_timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
-    ))
-    .unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
-}
-
-fn finding_pk(finding_id: &str) -> String {
-    format!("FINDING#{finding_id}")
-}
-
-fn ticket_pk(ticket_id: &str) -> String {
-    format!("TICKET#{ticket_id}")
-}
-
-fn malformed(op: &'static str, key: &str, message: String) -> StoreError {
-    StoreError::Backend {
-        op,
-        key: key.to_owned(),
-        source: message.into(),
-    }
-}
-
-/// Too many lost races in a row: transient, worth retrying later.
-fn contention(op: &'static str, key: &str) -> StoreError {
-    StoreError::Backend {
-        op,
-        key: key.to_owned(),
-        source: Box::new(ServiceError {
-            service: SERVICE,
-            code: None,
-            message: format!("the item kept changing: {ATTEMPTS} conditional writes lost a race"),
-            transient: true,
-        }),
-    }
-}
-
-/// Reads the attributes of a stored item, naming the item in errors.
-struct Reader<'a> {
-    item: &'a Item,
-    op: &'static str,
-    key: &'a str,
-}
-
-impl Reader<'_> {
-    fn opt_s(&self, name: &str) -> Result<Option<String>> {
-        match self.item.get(name) {
-            None | Some(AttributeValue::Null(_)) => Ok(None),
-            Some(AttributeValue::S(text)) => Ok(Some(text.clone())),
-            Some(other) => Err(self.bad(name, other)),
-        }
-    }
-
-    fn s(&self, name: &str) -> Result<String> {
-        self.opt_s(name)?
-            .ok_or_else(|| malformed(self.op, self.key, format!("attribute {name} is missing")))
-    }
-
-    fn time(&self, name: &str) -> Result<OffsetDateTime> {
-        let text = self.s(name)?;
-        self.parse_time(name, &text)
-    }
-
-    fn parse_time(&self, name: &str, text: &str) -> Result<OffsetDateTime> {
-        parse_timestamp(text).ok_or_else(|| {
-            malformed(
-                self.op,
-                self.key,
-                format!("attribute {name} is not a timestamp: {text:?}"),
-            )
-        })
-    }
-
-    fn bad(&self, name: &str, value: &AttributeValue) -> StoreError {
-        malformed(
-            self.op,
-            self.key,
-            format!("attribute {name} has an unexpected type: {value:?}"),
-        )
-    }
-}
-
-/// An [`EventLedger`] over one DynamoDB table (the `ProcessedEventsTable`); see the module docs for the
-/// items and the conditional writes.
-#[derive(Clone, Debug)]
-pub struct DynamoEventLedger {
-    backend: AwsBackend,
-    client: Client,
-    table: String,
-    clock: Clock,
-}
-
-impl DynamoEventLedger {
-    /// A ledger in `table`, using the backend's configuration and runtime and the system clock.
-    pub fn new(backend: &AwsBackend, table: impl Into<String>) -> Self {
-        DynamoEventLedger {
-            backend: backend.clone(),
-            client: Client::new(backend.sdk_config()),
-            table: table.into(),
-            clock: Clock::system(),
-        }
-    }
-
-    /// The same ledger with another clock (for `recorded_at`).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-}
-
-async fn get_item(
-    client: &Client,
-    table: &str,
-    key: Item,
-    op: &'static str,
-    id: &str,
-) -> Result<Option<Item>> {
-    Ok(client
-        .get_item()
-        .table_name(table)
-        .set_key(Some(key))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| backend_error(SERVICE, op, id, e))?
-        .item)
-}
-
-impl EventLedger for DynamoEventLedger {
-    fn record_if_newer(
-        &self,
-        finding_id: &str,
-        updated_at: OffsetDateTime,
-        fingerprint: &str,
-    ) -> Result<Outcome> {
-        const OP: &str = "record event";
-        let client = self.client.clone();
-        let table = self.table.clone();
-        let id = finding_id.to_owned();
-        let updated_at = format_timestamp(updated_at);
-        let fingerprint = fingerprint.to_owned();
-        let now = format_timestamp(self.clock.now());
-        self.backend.run(async move {
-            let item_key = key(finding_pk(&id), "LEDGER");
-            for _ in 0..ATTEMPTS {
-                // A first or newer event replaces what is recorded.
-                let newer = client
-                    .update_item()
-                    .table_name(&table)
-                    .set_key(Some(item_key.clone()))
-                    .update_expression(
-                        "SET updated_at = :u, fingerprint = :f, fingerprints = :fs, \
-                         recorded_at = :now, finding_id = :id",
-                    )
-                    .condition_expression("attribute_not_exists(PK) OR updated_at < :u")
-                    .expression_attribute_values(":u", s(&updated_at))
-                    .expression_attribute_values(":f", s(&fingerprint))
-                    .expression_attribute_values(
-                        ":fs",
-                        AttributeValue::Ss(vec![fingerprint.clone()]),
-                    )
-                    .expression_attribute_values(":now", s(&now))
-                    .expression_attribute_values(":id", s(&id))
-                    .send()
-                    .await;
-                match newer {
-                    Ok(_) => return Ok(Outcome::New),
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                    Err(e) => return Err(backend_error(SERVICE, OP, &id, e)),
-                }
-                let Some(item) = get_item(&client, &table, item_key.clone(), OP, &id).await? else {
-                    continue; // Removed meanwhile (TTL): try again.
-                };
-                let reader = Reader {
-                    item: &item,
-                    op: OP,
-                    key: &id,
-                };
-                let stored = reader.s("updated_at")?;
-                if updated_at < stored {
-                    return Ok(Outcome::Older);
-                }
-                if updated_at > stored {
-                    continue; // Rewritten meanwhile: try again.
-                }
-                let known = match item.get("fingerprints") {
-                    Some(AttributeValue::Ss(set)) => set.contains(&fingerprint),
-                    None => false,
-                    Some(other) => return Err(reader.bad("fingerprints", other)),
-                };
-                if known {
-                    return Ok(Outcome::Duplicate);
-                }
-                // Same UpdatedAt, new content (BatchUpdateFindings): add it to the set.
-                let same = client
-                    .update_item()
-                    .table_name(&table)
-                    .set_key(Some(item_key.clone()))
-                    .update_expression(
-                        "ADD fingerprints :fs SET fingerprint = :f, recorded_at = :now",
-                    )
-                    .condition_expression("updated_at = :u AND NOT contains(fingerprints, :f)")
-                    .expression_attribute_values(":u", s(&updated_at))
-                    .expression_attribute_values(":f", s(&fingerprint))
-                    .expression_attribute_values(
-                        ":fs",
-                        AttributeValue::Ss(vec![fingerprint.clone()]),
-                    )
-                    .expression_attribute_values(":now", s(&now))
-                    .send()
-                    .await;
-                match same {
-                    Ok(_) => return Ok(Outcome::New),
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                    Err(e) => return Err(backend_error(SERVICE, OP, &id, e)),
-                }
-            }
-            Err(contention(OP, &id))
-        })?
-    }
-
-    fn latest(&self, finding_id: &str) -> Result<Option<LedgerEntry>> {
-        const OP: &str = "read event ledger";
-        let client = self.client.clone();
-        let table = self.table.clone();
-        let id = finding_id.to_owned();
-        self.backend.run(async move {
-            let Some(item) =
-                get_item(&client, &table, key(finding_pk(&id), "LEDGER"), OP, &id).await?
-            else {
-                return Ok(None);
-            };
-            let reader = Reader {
-                item: &item,
-                op: OP,
-                key: &id,
-            };
-            Ok(Some(LedgerEntry {
-                updated_at: reader.time("updated_at")?,
-                fingerprint: reader.s("fingerprint")?,
-                recorded_at: reader.time("recorded_at")?,
-                finding_id: id,
-            }))
-        })?
-    }
-}
 
 /// A [`TicketStore`] over one DynamoDB table (the `TicketsTable`); see the module docs for the items and
 /// the conditional writes.
@@ -507,13 +203,6 @@ fn to_ticket(item: &Item, op: &'static str, key: &str) -> Result<Ticket> {
         history,
         external_ref: reader.opt_s("external_ref")?,
     })
-}
-
-/// Whether a transaction item was cancelled by its condition (`ConditionalCheckFailed`).
-fn is_conditional_failure(reason: &CancellationReason) -> bool {
-    reason
-        .code()
-        .is_some_and(|code| code.starts_with("ConditionalCheckFailed"))
 }
 
 impl TicketStore for DynamoTicketStore {
@@ -778,19 +467,5 @@ impl TicketStore for DynamoTicketStore {
             }
             Ok(tickets)
         })?
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_timestamps_sort_as_times() {
-        let a = time::macros::datetime!(2026-11-23 13:00:00 +01:00);
-        let b = time::macros::datetime!(2026-11-23 12:00:00.000000001 UTC);
-        assert_eq!(format_timestamp(a), "2026-11-23T12:00:00.000000000Z");
-        assert!(format_timestamp(a) < format_timestamp(b));
-        assert_eq!(parse_timestamp(&format_timestamp(b)), Some(b));
     }
 }
