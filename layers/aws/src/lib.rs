@@ -15,6 +15,11 @@
 //! `AWS_REGION`, and `AWS_ENDPOINT_URL` to talk to a local endpoint such as moto), and
 //! [`AwsBackend::from_sdk_config`] takes a ready [`SdkConfig`] (tests).
 //!
+//! Other accounts: [`CrossAccount`] (from [`AwsBackend::cross_account`]) gives the [`SdkConfig`], or a
+//! whole backend, for any (account, region) by assuming a role of the same name in every account with
+//! STS `AssumeRole`; configurations and credentials are cached, and the home account uses the backend's
+//! own credentials.
+//!
 //! # Sync traits over an async SDK
 //!
 //! The store traits are synchronous; the SDK is async. The backend owns a small dedicated tokio runtime
@@ -33,7 +38,9 @@
 //! Throttling (`ThrottlingException`, `TooManyRequestsException`, DynamoDB's
 //! `ProvisionedThroughputExceededException` and `RequestLimitExceeded`, ...), HTTP 5xx, timeouts and
 //! connection failures are transient ([`StoreError::is_transient`], task error `Store.Busy`); the SDK
-//! has already retried them with its standard retry policy (3 attempts) by then. Nothing here logs, and
+//! has already retried them with its standard retry policy (3 attempts) by then. A call that failed
+//! because its assumed-role credentials could not be had reports STS's error (service `STS`, e.g.
+//! `AccessDenied`), transient on the same rules. Nothing here logs, and
 //! no error message contains credentials.
 #![warn(missing_docs)]
 
@@ -41,15 +48,19 @@ use std::future::Future;
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sesv2::config::http::HttpResponse;
 use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use soar_store::error::ServiceError;
 use soar_store::{Result, StoreError};
 
+mod cross_account;
 mod dynamodb;
 mod organizations;
 mod ses;
 
+pub use cross_account::{CrossAccount, DEFAULT_SESSION_NAME};
 pub use dynamodb::{
     DynamoEventLedger, DynamoIncidentStore, DynamoSuppressionStore, DynamoTicketStore,
     format_timestamp,
@@ -117,6 +128,11 @@ impl AwsBackend {
     /// `IncidentsTable`); closed incidents expire `retention_days` days after closing.
     pub fn incidents(&self, table: impl Into<String>, retention_days: u32) -> DynamoIncidentStore {
         DynamoIncidentStore::new(self, table, retention_days)
+    }
+
+    /// SDK configurations (and backends) for other accounts, assuming the role `role_name` in each.
+    pub fn cross_account(&self, role_name: impl Into<String>) -> CrossAccount {
+        CrossAccount::new(self, role_name)
     }
 
     /// An [`AccountDirectory`](soar_store::AccountDirectory) over AWS Organizations.
@@ -192,6 +208,10 @@ impl Drop for Bridge {
 
 /// Maps an SDK error to [`StoreError::Backend`] with a [`ServiceError`] source. (`SdkError` and
 /// `HttpResponse` are the same types in every service crate; sesv2 only names them.)
+///
+/// When the call failed because its credentials could not be had (a [`CrossAccount`] configuration
+/// whose `AssumeRole` failed), the error is STS's: its code, and transient when STS throttled, failed
+/// or could not be reached.
 pub(crate) fn backend_error<E>(
     service: &'static str,
     op: &'static str,
@@ -201,18 +221,17 @@ pub(crate) fn backend_error<E>(
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
-    let code = error.code().map(str::to_owned);
-    let throttled = code
-        .as_deref()
-        .is_some_and(ServiceError::is_throttling_code);
-    let transient = throttled
-        || match &error {
-            SdkError::TimeoutError(_) => true,
-            SdkError::DispatchFailure(failure) => failure.is_io() || failure.is_timeout(),
-            _ => error
-                .raw_response()
-                .is_some_and(|response| response.status().is_server_error()),
-        };
+    let (service, code, transient) = match credentials_failure(&error) {
+        Some(CredentialsFailure::TimedOut) => ("STS", None, true),
+        Some(CredentialsFailure::AssumeRole(sts)) => {
+            ("STS", sts.code().map(str::to_owned), is_transient(sts))
+        }
+        None => (
+            service,
+            error.code().map(str::to_owned),
+            is_transient(&error),
+        ),
+    };
     let message = match error.message() {
         Some(message) => message.to_owned(),
         None => DisplayErrorContext(&error).to_string(),
@@ -227,6 +246,54 @@ where
             transient,
         }),
     }
+}
+
+/// Throttling, HTTP 5xx, timeouts and connection failures.
+fn is_transient<E>(error: &SdkError<E, HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    let throttled = error.code().is_some_and(ServiceError::is_throttling_code);
+    throttled
+        || match error {
+            SdkError::TimeoutError(_) => true,
+            SdkError::DispatchFailure(failure) => failure.is_io() || failure.is_timeout(),
+            _ => error
+                .raw_response()
+                .is_some_and(|response| response.status().is_server_error()),
+        }
+}
+
+/// Why a call's credentials could not be loaded.
+enum CredentialsFailure<'a> {
+    /// The credentials provider took too long.
+    TimedOut,
+    /// STS `AssumeRole` failed.
+    AssumeRole(&'a SdkError<AssumeRoleError, HttpResponse>),
+}
+
+/// The credentials failure behind an SDK error, if that is why it failed: the SDK reports it as a
+/// dispatch failure whose source chain holds the provider's [`CredentialsError`].
+fn credentials_failure<E>(error: &SdkError<E, HttpResponse>) -> Option<CredentialsFailure<'_>>
+where
+    E: std::error::Error + 'static,
+{
+    let SdkError::DispatchFailure(_) = error else {
+        return None;
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(current) = source {
+        if let Some(credentials) = current.downcast_ref::<CredentialsError>() {
+            if let CredentialsError::ProviderTimedOut(_) = credentials {
+                return Some(CredentialsFailure::TimedOut);
+            }
+            return std::error::Error::source(credentials)
+                .and_then(|inner| inner.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>())
+                .map(CredentialsFailure::AssumeRole);
+        }
+        source = current.source();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -281,6 +348,55 @@ mod tests {
             SdkError::timeout_error("too slow"),
         );
         assert!(timeout.is_transient());
+    }
+
+    /// A call whose assumed-role credentials could not be had reports STS's error.
+    #[test]
+    fn assume_role_failures_are_sts_errors() {
+        use aws_sdk_sesv2::error::ConnectorError;
+        let failed_call = |code: &str, status: u16| {
+            let sts = SdkError::service_error(
+                AssumeRoleError::generic(ErrorMetadata::builder().code(code).message("no").build()),
+                HttpResponse::new(status.try_into().unwrap(), "".into()),
+            );
+            let credentials = CredentialsError::provider_error(sts);
+            backend_error::<SendEmailError>(
+                "SES",
+                "send e-mail",
+                "subject",
+                SdkError::dispatch_failure(ConnectorError::other(Box::new(credentials), None)),
+            )
+        };
+        let service = |err: &StoreError| {
+            std::error::Error::source(err)
+                .and_then(|s| s.downcast_ref::<ServiceError>())
+                .map(|s| (s.service, s.code.clone(), s.transient))
+                .unwrap()
+        };
+        assert_eq!(
+            service(&failed_call("AccessDenied", 403)),
+            ("STS", Some("AccessDenied".to_owned()), false)
+        );
+        assert_eq!(
+            service(&failed_call("Throttling", 400)),
+            ("STS", Some("Throttling".to_owned()), true)
+        );
+        assert_eq!(
+            service(&failed_call("InternalError", 500)),
+            ("STS", Some("InternalError".to_owned()), true)
+        );
+        let timed_out = backend_error::<SendEmailError>(
+            "SES",
+            "send e-mail",
+            "subject",
+            SdkError::dispatch_failure(ConnectorError::other(
+                Box::new(CredentialsError::provider_timed_out(
+                    std::time::Duration::from_secs(5),
+                )),
+                None,
+            )),
+        );
+        assert_eq!(service(&timed_out), ("STS", None, true));
     }
 
     /// The bridge works with no runtime, and dropping it inside a runtime does not panic.

@@ -1192,3 +1192,120 @@ async fn dynamodb_incident_store() {
         assert_eq!(result, &results[0]);
     }
 }
+
+/// How many times moto was asked to assume a role.
+fn assume_role_calls(moto: &Moto) -> usize {
+    moto.data()["sts"]["AssumedRole"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+async fn caller_arn(config: &SdkConfig) -> String {
+    aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("GetCallerIdentity")
+        .arn
+        .unwrap()
+}
+
+/// Other accounts get the assumed role's credentials, assumed once per account whatever the number of
+/// configurations, clients and calls; the home account (moto's 123456789012) uses the base credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_account_configs_assume_the_role_once_per_account() {
+    let Some(moto) = Moto::start() else { return };
+    let backend = AwsBackend::from_sdk_config(moto.sdk_config()).unwrap();
+    let cross = backend.cross_account("SOARRemediation");
+    assert_eq!(cross.home_account().unwrap(), "123456789012");
+
+    let config = cross.config_for("222233334444", "eu-west-1").unwrap();
+    assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+    assert_eq!(
+        caller_arn(&config).await,
+        "arn:aws:sts::222233334444:assumed-role/SOARRemediation/soar"
+    );
+    assert_eq!(assume_role_calls(&moto), 1);
+    let assumed = &moto.data()["sts"]["AssumedRole"][0];
+    assert_eq!(
+        assumed["role_arn"],
+        "arn:aws:iam::222233334444:role/SOARRemediation"
+    );
+    assert_eq!(assumed["session_name"], "soar");
+
+    // The same key again, a new client, another call: the cached configuration and credentials.
+    let again = cross.config_for("222233334444", "eu-west-1").unwrap();
+    assert_eq!(
+        caller_arn(&again).await,
+        "arn:aws:sts::222233334444:assumed-role/SOARRemediation/soar"
+    );
+    assert_eq!(caller_arn(&config).await, caller_arn(&again).await);
+    // Another region of the same account shares the session.
+    let other_region = cross.config_for("222233334444", "us-west-2").unwrap();
+    assert_eq!(other_region.region().map(|r| r.as_ref()), Some("us-west-2"));
+    assert!(
+        caller_arn(&other_region)
+            .await
+            .starts_with("arn:aws:sts::222233334444:")
+    );
+    // A clone of the CrossAccount shares the cache too.
+    let clone = cross.clone();
+    let from_clone = clone.config_for("222233334444", "eu-west-1").unwrap();
+    caller_arn(&from_clone).await;
+    assert_eq!(assume_role_calls(&moto), 1, "AssumeRole once per account");
+
+    // Another account: another session.
+    let third = cross.config_for("333344445555", "eu-west-1").unwrap();
+    assert_eq!(
+        caller_arn(&third).await,
+        "arn:aws:sts::333344445555:assumed-role/SOARRemediation/soar"
+    );
+    assert_eq!(assume_role_calls(&moto), 2);
+
+    // The home account: the base credentials, nothing assumed.
+    let home = cross.config_for("123456789012", "eu-west-1").unwrap();
+    assert_eq!(
+        caller_arn(&home).await,
+        "arn:aws:sts::123456789012:user/moto"
+    );
+    assert_eq!(assume_role_calls(&moto), 2);
+
+    // A configured home account and session name; a backend for another account works with the
+    // store types (its Organizations calls are signed with the assumed role).
+    let named = backend
+        .cross_account("SOARReadOnly")
+        .with_home_account("999988887777")
+        .with_session_name("soar-audit");
+    let moto_account = named.config_for("123456789012", "us-east-1").unwrap();
+    assert_eq!(
+        caller_arn(&moto_account).await,
+        "arn:aws:sts::123456789012:assumed-role/SOARReadOnly/soar-audit"
+    );
+    let other = named.backend_for("123456789012", "us-east-1").unwrap();
+    assert_eq!(
+        other.sdk_config().region().map(|r| r.as_ref()),
+        Some("us-east-1")
+    );
+    assert_eq!(other.accounts().get("123456789012").unwrap(), None);
+    assert_eq!(assume_role_calls(&moto), 3);
+}
+
+/// When STS cannot be reached, the call that needed the assumed credentials fails with a transient STS
+/// error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_account_credentials_failures_are_sts_errors() {
+    let Some(moto) = Moto::start() else { return };
+    let backend = AwsBackend::from_sdk_config(moto.sdk_config()).unwrap();
+    let cross = backend
+        .cross_account("SOARRemediation")
+        .with_home_account("111122223333");
+    let other = cross.backend_for("222233334444", "us-east-1").unwrap();
+    drop(moto);
+    let err = other.accounts().get("222233334444").unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    let source = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<soar_store::error::ServiceError>())
+        .expect("a ServiceError source");
+    assert_eq!(source.service, "STS", "{source:?}");
+    assert!(source.message.contains("loading credentials"), "{source:?}");
+}
