@@ -16,10 +16,10 @@ pub mod resolver;
 #[cfg(test)]
 mod testing;
 pub mod validate;
-pub mod value;
+pub use soar_json as value;
 
 pub use definition::{DefinitionError, Format, StateMachine};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::StatesError;
 pub use exec::{Engine, Execution, ExecutionOptions, Status};
-pub use value::Value;
+pub use soar_json::{Value, json};

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 pub use serde_json::Number;
 
@@ -491,13 +491,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
             map.insert(key.into(), value);
         }
         Ok(Value::from_map(map))
-    }
-}
-
-impl<'de> de::IntoDeserializer<'de, serde_json::Error> for Value {
-    type Deserializer = serde_json::Value;
-    fn into_deserializer(self) -> serde_json::Value {
-        self.to_json()
     }
 }
 
