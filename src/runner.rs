@@ -157,10 +157,11 @@ impl TaskResolver for RegistryResolver {
             };
             // A Lambda function's unhandled error reaches Step Functions as its errorType and
             // errorMessage: the names Retry and Catch match.
+            // The task reads and writes the engine's own shared JSON: nothing is copied on the way in
+            // or out, so a finding is not converted at every task.
             self.registry
-                .call(handler, &self.services, call.input.to_json())
+                .call(handler, &self.services, call.input.clone())
                 .await
-                .map(Value::from)
                 .map_err(|e| StatesError::new(e.error.as_str(), e.cause))
         })
     }

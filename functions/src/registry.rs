@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use serde_json::Value;
+use soar_json::Value;
 
 use crate::{Services, TaskError};
 

@@ -3,7 +3,7 @@
 //! LOW 1, MEDIUM 2, HIGH 3, CRITICAL 4 (from `Severity.Label`, else `Normalized`). Environment factors:
 //! DEV 1, STAGING 2, PROD 10; an UNKNOWN environment counts as production.
 
-use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::SeverityLabel;
 use soar_model::scratchpad::Environment;
 
@@ -11,7 +11,8 @@ use super::scratchpad;
 use crate::{Services, TaskError};
 
 /// Runs the task.
-pub async fn run(_services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(_services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let weight: u64 = match pad.finding()?.severity_label() {
         Some(SeverityLabel::Critical) => 4,
@@ -34,6 +35,7 @@ pub async fn run(_services: &Services, input: Value) -> Result<Value, TaskError>
 mod tests {
     use super::*;
     use crate::testing::{finding, services};
+    use serde_json::Value;
     use soar_model::scratchpad::Scratchpad;
 
     async fn score(label: &str, environment: Environment) -> Value {
@@ -41,7 +43,7 @@ mod tests {
         f["Severity"] = serde_json::json!({"Label": label});
         let mut pad = Scratchpad::new(f);
         pad.account.environment = Some(environment);
-        run(&services(), pad.to_value()).await.unwrap()["db"]["penalty_score"].clone()
+        run(&services(), pad.to_value()).await.unwrap()["db"]["penalty_score"].to_json()
     }
 
     #[tokio::test]

@@ -3,14 +3,15 @@
 //! account SOAR does not know keeps its id and gets environment `UNKNOWN`, which scores like production:
 //! an unknown account is never treated as harmless.
 
-use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::scratchpad::{Account, Environment};
 
 use super::scratchpad;
 use crate::{Services, TaskError};
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let account_id = pad.finding()?.aws_account_id.clone();
     pad.account = match services.accounts.get(&account_id)? {
@@ -68,6 +69,6 @@ mod tests {
         let out = run(&services(), pad).await.unwrap();
         assert_eq!(out["account"]["id"], "999999999999");
         assert_eq!(out["account"]["environment"], "UNKNOWN");
-        assert_eq!(out["account"]["team"], Value::Null);
+        assert!(out["account"]["team"].is_null());
     }
 }

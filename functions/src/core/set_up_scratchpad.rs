@@ -3,22 +3,23 @@
 //! scratchpad. A finding SOAR cannot process fails with `SOAR.InvalidFinding` naming every missing or
 //! malformed field, so the state machine records the rejection instead of losing it.
 
-use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::scratchpad::Scratchpad;
 
 use crate::{Services, TaskError, names};
 
 /// Runs the task.
-pub async fn run(_services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(_services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let (finding, pointer) = locate_finding(input)?;
-    soar_model::validate::validate_at(&finding, None, &pointer)
+    soar_model::validate::validate_at(&finding.to_json(), None, &pointer)
         .map_err(|e| TaskError::new(names::INVALID_FINDING, e.to_string()))?;
     Ok(Scratchpad::new(finding).to_value())
 }
 
 /// The one finding in `input`, and where it was.
-fn locate_finding(input: Value) -> Result<(Value, String), TaskError> {
-    if let Some(findings) = input.pointer("/detail/findings") {
+fn locate_finding(input: Json) -> Result<(Json, String), TaskError> {
+    if let Some(findings) = input.get("detail").and_then(|d| d.get("findings")) {
         let count = findings.as_array().map_or(0, Vec::len);
         // One execution handles one finding: an event with several must be split before it gets here
         // (`soar process` does; on AWS, one execution is started per finding).

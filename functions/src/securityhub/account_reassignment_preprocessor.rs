@@ -27,6 +27,7 @@
 //! the router (which closes or ignores it), not be reassigned a second time.
 
 use serde_json::{Value, json};
+use soar_json::Value as Json;
 use soar_model::arn;
 use soar_model::finding::{Finding, RecordState, WorkflowStatus};
 use soar_model::scratchpad::Scratchpad;
@@ -39,7 +40,8 @@ use crate::{Services, TaskError};
 pub const REASSIGNED_MARKER: &str = "-reassigned-";
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let finding = pad.finding()?;
     let settled = matches!(
@@ -110,14 +112,14 @@ fn reassign(
     };
     let copy_id = format!("{}{REASSIGNED_MARKER}{owner}", finding.id);
     let mut copy = pad.finding.clone();
-    copy["Id"] = Value::String(copy_id.clone());
-    copy["AwsAccountId"] = Value::String(owner.to_owned());
+    copy["Id"] = Json::from(copy_id.clone());
+    copy["AwsAccountId"] = Json::from(owner);
     if copy.get("AwsAccountName").is_some() {
-        copy["AwsAccountName"] = Value::String(account.name);
+        copy["AwsAccountName"] = Json::from(account.name);
     }
     let response = services
         .findings
-        .batch_import_findings(std::slice::from_ref(&copy), &change_context())
+        .batch_import_findings(&[copy.to_json()], &change_context())
         .map_err(|e| {
             if is_throttling(&e) {
                 Failure::Throttled(TaskError::new(
@@ -209,7 +211,7 @@ mod tests {
     }
 
     fn pad(f: Value) -> Value {
-        Scratchpad::new(f).to_value()
+        Scratchpad::new(f).to_value().to_json()
     }
 
     /// Services on a store the test can also read the change feed of.

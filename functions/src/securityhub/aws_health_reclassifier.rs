@@ -26,6 +26,7 @@
 //! Security Hub, if at all, through the later updates of the finding.
 
 use serde_json::{Value, json};
+use soar_json::Value as Json;
 use soar_model::finding::{Finding, LenientNumber, SeverityLabel};
 
 use crate::core::scratchpad;
@@ -69,7 +70,8 @@ impl Rule {
 }
 
 /// Runs the task.
-pub async fn run(_services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(_services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let mut finding = pad.finding()?;
     if !is_aws_health(&finding) {
@@ -203,6 +205,7 @@ mod tests {
         run(&services(), Scratchpad::new(f).to_value())
             .await
             .unwrap()
+            .to_json()
     }
 
     #[tokio::test]
@@ -228,7 +231,7 @@ mod tests {
     #[tokio::test]
     async fn an_already_critical_risk_event_is_still_flagged_as_an_incident() {
         let out = reclassify(health()).await;
-        let mut expected = Scratchpad::new(health()).to_value();
+        let mut expected = Scratchpad::new(health()).to_value().to_json();
         expected["db"]["reclassification"] = json!({"rule": "security_risk",
             "event_type_code": "AWS_RISK_CREDENTIALS_EXPOSED", "category": "issue",
             "from": "CRITICAL", "to": "CRITICAL", "incident": true});

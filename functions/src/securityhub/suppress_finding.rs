@@ -9,6 +9,7 @@
 //! error naming it and AWS's code; throttling is `SecurityHub.TooManyRequestsException`.
 
 use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::WorkflowStatus;
 use soar_model::scratchpad::Scratchpad;
 
@@ -17,7 +18,8 @@ use crate::core::scratchpad;
 use crate::{Services, TaskError};
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let reassigned = pad.db.get("reassigned_to").is_some_and(|v| !v.is_null());
     let note = note(&pad);

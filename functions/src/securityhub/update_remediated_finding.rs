@@ -3,7 +3,7 @@
 //! (`messages.actions_taken`), by `soar`, and sets `db.route` to `remediated`. A finding Security Hub
 //! does not update is an error naming it; throttling is `SecurityHub.TooManyRequestsException`.
 
-use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::WorkflowStatus;
 
 use super::{actions_taken, set_workflow};
@@ -11,7 +11,8 @@ use crate::core::scratchpad;
 use crate::{Services, TaskError};
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let note = match actions_taken(&pad) {
         Some(actions) => format!("Remediated by SOAR: {actions}"),

@@ -6,6 +6,7 @@
 //! an error naming it; throttling is `SecurityHub.TooManyRequestsException`.
 
 use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::WorkflowStatus;
 
 use super::set_workflow;
@@ -13,7 +14,8 @@ use crate::core::scratchpad;
 use crate::{Services, TaskError, names};
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let ticket = pad.db.get("ticket");
     let id = match ticket.and_then(|t| t.get("id")) {
@@ -58,7 +60,7 @@ mod tests {
         let mut pad = Scratchpad::new(finding());
         pad.db.insert("ticket".into(), ticket);
         pad.account.team = team.map(str::to_owned);
-        pad.to_value()
+        pad.to_value().to_json()
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@
 //! rather than as "no action", so the team still gets its e-mail.
 
 use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::{ComplianceStatus, Finding, WorkflowStatus};
 use soar_model::scratchpad::Scratchpad;
 use soar_store::tickets::TicketAction;
@@ -18,7 +19,8 @@ use crate::core::scratchpad;
 use crate::{Services, TaskError};
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let finding = pad.finding()?;
     let reason = reason(&pad, &finding);

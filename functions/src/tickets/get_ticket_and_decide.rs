@@ -59,6 +59,7 @@
 //! [`EventLedger`]: soar_store::EventLedger
 
 use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::{ComplianceStatus, Finding, SeverityLabel, WorkflowStatus};
 use soar_model::scratchpad::Scratchpad;
 use soar_store::events::fingerprint;
@@ -100,7 +101,8 @@ impl Decision {
 }
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let finding = pad.finding()?;
     let thresholds = Thresholds::from_settings(&services.settings)?;
@@ -137,7 +139,11 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
     } else {
         services
             .ledger
-            .record_if_newer(&finding.id, updated_at, &fingerprint(&pad.finding))
+            .record_if_newer(
+                &finding.id,
+                updated_at,
+                &fingerprint(&pad.finding.to_json()),
+            )
             .map_err(store_error)?
     };
 
@@ -452,7 +458,10 @@ mod tests {
     }
 
     async fn decide_with(services: &Services, f: Value) -> Value {
-        run(services, Scratchpad::new(f).to_value()).await.unwrap()
+        run(services, Scratchpad::new(f).to_value())
+            .await
+            .unwrap()
+            .to_json()
     }
 
     async fn decide(f: Value) -> Value {
@@ -733,7 +742,7 @@ mod tests {
     async fn a_suppression_decided_earlier_is_honoured() {
         let mut pad = Scratchpad::new(finding());
         pad.actions.suppress_finding = true;
-        let out = run(&services(), pad.to_value()).await.unwrap();
+        let out = run(&services(), pad.to_value()).await.unwrap().to_json();
         assert_decision(&out, "suppress", "suppress_finding");
     }
 

@@ -154,7 +154,7 @@ mod tests {
             "close_ticket" => close_ticket::run(services, pad).await,
             other => panic!("no task {other}"),
         };
-        out.unwrap()
+        out.unwrap().to_json()
     }
 
     /// `SendEmailFunctionArn` with `Parameters: {kind, scratchpad.$: $}` and `ResultPath: $.db.email`.
@@ -162,7 +162,7 @@ mod tests {
         let result = send_email::run(services, json!({"kind": kind, "scratchpad": pad.clone()}))
             .await
             .unwrap();
-        pad["db"]["email"] = result;
+        pad["db"]["email"] = result.to_json();
         pad
     }
 

@@ -16,6 +16,7 @@
 //! [`TicketStore::open_for`]: soar_store::TicketStore::open_for
 
 use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::Finding;
 use soar_model::scratchpad::Scratchpad;
 use soar_store::NewTicket;
@@ -31,7 +32,8 @@ use crate::{Services, TaskError};
 const MAX_TITLE: usize = 256;
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let finding = pad.finding()?;
     let incident = pad.db.get("decision").and_then(Value::as_str) == Some("incident");
@@ -132,7 +134,7 @@ mod tests {
             "decision_reason".into(),
             "Control S3.8 failed and needs the team's fix: open a ticket.".into(),
         );
-        pad.to_value()
+        pad.to_value().to_json()
     }
 
     #[tokio::test]

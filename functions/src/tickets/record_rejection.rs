@@ -22,6 +22,7 @@
 //! input in its history).
 
 use serde_json::{Map, Value, json};
+use soar_json::Value as Json;
 use soar_store::Email;
 
 use super::{escape_html, one_line, store_error, truncate};
@@ -33,8 +34,10 @@ const MAX_INPUT: usize = 64 * 1024;
 const MAX_CAUSE: usize = 16 * 1024;
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
-    let mut output = match input {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
+    // A rejection is rare and its input may be anything: plain serde_json is simplest here.
+    let mut output = match input.to_json() {
         Value::Object(map) => map,
         other => {
             let mut map = Map::new();
@@ -113,7 +116,7 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
         "recorded".into(),
         json!({"message_id": sent.message_id, "to": email.to}),
     );
-    Ok(Value::Object(output))
+    Ok(Json::from(Value::Object(output)))
 }
 
 /// The cause for people: a Lambda error's `errorMessage` when the cause is Lambda's JSON, else as is.
@@ -170,7 +173,7 @@ mod tests {
         assert_eq!(out["rejection"], input["rejection"]);
         assert!(out.get("db").is_none());
         let mut without = out.clone();
-        without.as_object_mut().unwrap().remove("recorded");
+        without.as_object_mut().unwrap().shift_remove("recorded");
         assert_eq!(without, input, "the input comes back as it was");
 
         assert_eq!(email.to, ["security@example.com"]);

@@ -21,7 +21,8 @@
 //! `"sent": false` and why. A `ticket_closed` e-mail after [`super::close_ticket`] found no open ticket
 //! (`db.route` = `no_action`) is not sent either: no ticket was closed.
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use soar_json::Value as Json;
 use soar_model::finding::Finding;
 use soar_model::scratchpad::{Scratchpad, ScratchpadError};
 use soar_store::{Email, StoreError};
@@ -65,10 +66,11 @@ impl Kind {
 }
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let kind = input
         .get("kind")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .and_then(Kind::parse)
         .ok_or_else(|| {
             TaskError::new(
@@ -76,7 +78,7 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
                 format!(
                     "/kind: expected one of {}, got {}",
                     Kind::NAMES.join(", "),
-                    input.get("kind").unwrap_or(&Value::Null)
+                    input.get("kind").unwrap_or(&Json::Null)
                 ),
             )
         })?;
@@ -96,7 +98,7 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
     if kind == Kind::TicketClosed
         && pad.db.get("route").and_then(Value::as_str) == Some("no_action")
     {
-        return Ok(json!({
+        return Ok(soar_json::json!({
             "sent": false,
             "reason": "No ticket was closed (db.route is no_action): there is nothing to tell the team."
         }));
@@ -138,12 +140,12 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
         )?,
     };
     let Some((sent, email, owner_unknown)) = sent else {
-        return Ok(json!({
+        return Ok(soar_json::json!({
             "sent": false,
             "reason": "No recipient: the account has no team e-mail address and settings.email_cc is empty."
         }));
     };
-    Ok(json!({
+    Ok(soar_json::json!({
         "sent": true,
         "message_id": sent.message_id,
         "to": email.to,
@@ -487,6 +489,7 @@ mod tests {
     use super::*;
     use crate::testing::finding;
     use crate::{Services, Settings};
+    use serde_json::json;
     use soar_model::scratchpad::Environment;
     use soar_store::LocalStore;
     use std::sync::Arc;

@@ -21,7 +21,9 @@
 //! [`Finding::control_id`]: soar_model::finding::Finding::control_id
 //! [`Finding::resource_owner_account`]: soar_model::finding::Finding::resource_owner_account
 
-use serde_json::Value;
+use soar_json::Value as Json;
+use soar_model::finding::Finding;
+use soar_store::suppressions::ResourceFacts;
 use soar_store::{FindingFacts, SuppressionRule};
 
 use super::{add_action_taken, store_error};
@@ -29,7 +31,8 @@ use crate::core::scratchpad;
 use crate::{Services, TaskError};
 
 /// Runs the task.
-pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> {
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
     let mut pad = scratchpad(input)?;
     let finding = pad.finding()?;
     // Already suppressed (by this rule, on an earlier pass): nothing more to do here; the router decides
@@ -37,7 +40,7 @@ pub async fn run(services: &Services, input: Value) -> Result<Value, TaskError> 
     if finding.workflow_status() == Some(&soar_model::finding::WorkflowStatus::Suppressed) {
         return Ok(pad.to_value());
     }
-    let base = FindingFacts::from_finding(&pad.finding);
+    let base = facts(&finding);
 
     let mut control_ids = vec![finding.control_id()];
     if !control_ids.contains(&base.control_id) {
@@ -133,10 +136,36 @@ fn sentence(reason: &str) -> String {
     }
 }
 
+/// What suppression rules match on, from the typed finding the task has already read.
+fn facts(finding: &Finding) -> FindingFacts {
+    FindingFacts {
+        control_id: finding
+            .compliance
+            .as_ref()
+            .and_then(|c| c.security_control_id.clone())
+            .or_else(|| finding.product_field("ControlId").map(str::to_owned)),
+        account_id: finding.aws_account_id.clone(),
+        resources: finding
+            .resources
+            .iter()
+            .map(|r| ResourceFacts {
+                id: r.id.clone(),
+                tags: r
+                    .tags
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{finding, services};
+    use serde_json::Value;
     use serde_json::json;
     use soar_model::scratchpad::Scratchpad;
     use std::collections::BTreeMap;
@@ -154,7 +183,10 @@ mod tests {
     }
 
     async fn apply(services: &Services, f: Value) -> Value {
-        run(services, Scratchpad::new(f).to_value()).await.unwrap()
+        run(services, Scratchpad::new(f).to_value())
+            .await
+            .unwrap()
+            .to_json()
     }
 
     #[tokio::test]

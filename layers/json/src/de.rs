@@ -88,7 +88,10 @@ fn visit_array<'de, V: Visitor<'de>>(items: &'de [Value], visitor: V) -> Result<
     let out = visitor.visit_seq(&mut seq)?;
     match seq.items.len() {
         0 => Ok(out),
-        _ => Err(de::Error::invalid_length(items.len(), &"fewer elements in array")),
+        _ => Err(de::Error::invalid_length(
+            items.len(),
+            &"fewer elements in array",
+        )),
     }
 }
 
@@ -100,7 +103,10 @@ fn visit_object<'de, V: Visitor<'de>>(map: &'de Map, visitor: V) -> Result<V::Va
     let out = visitor.visit_map(&mut access)?;
     match access.entries.len() {
         0 => Ok(out),
-        _ => Err(de::Error::invalid_length(map.len(), &"fewer elements in map")),
+        _ => Err(de::Error::invalid_length(
+            map.len(),
+            &"fewer elements in map",
+        )),
     }
 }
 
@@ -147,7 +153,10 @@ struct Entries<'de> {
 impl<'de> MapAccess<'de> for Entries<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
             Some((key, value)) => {
                 self.value = Some(value);
@@ -226,8 +235,6 @@ impl<'de> Deserializer<'de> for Key<'de> {
     }
 }
 
-
-
 struct Enum<'de> {
     variant: &'de str,
     value: &'de Value,
@@ -237,7 +244,10 @@ impl<'de> EnumAccess<'de> for Enum<'de> {
     type Error = Error;
     type Variant = &'de Value;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, &'de Value), Error> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, &'de Value), Error> {
         Ok((seed.deserialize(Key(self.variant))?, self.value))
     }
 }

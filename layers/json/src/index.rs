@@ -3,7 +3,7 @@
 
 use std::ops::{Index, IndexMut};
 
-use crate::value::{Map, Value};
+use crate::value::{Map, Value, numbers_equal};
 
 static NULL: Value = Value::Null;
 
@@ -57,7 +57,7 @@ impl PartialEq<serde_json::Value> for Value {
         match (self, other) {
             (Value::Null, serde_json::Value::Null) => true,
             (Value::Bool(a), serde_json::Value::Bool(b)) => a == b,
-            (Value::Number(_), serde_json::Value::Number(_)) => *self == Value::from(other),
+            (Value::Number(a), serde_json::Value::Number(b)) => numbers_equal(a, b),
             (Value::String(a), serde_json::Value::String(b)) => **a == **b,
             (Value::Array(a), serde_json::Value::Array(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
@@ -104,7 +104,10 @@ macro_rules! eq_number {
     ($($t:ty),*) => {$(
         impl PartialEq<$t> for Value {
             fn eq(&self, other: &$t) -> bool {
-                *self == Value::from(serde_json::Value::from(*other))
+                match (self, serde_json::Value::from(*other)) {
+                    (Value::Number(a), serde_json::Value::Number(b)) => numbers_equal(a, &b),
+                    _ => false,
+                }
             }
         }
     )*};

@@ -224,7 +224,8 @@ impl ser::SerializeStruct for MapBuilder {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.map.insert(key.into(), value.serialize(ValueSerializer)?);
+        self.map
+            .insert(key.into(), value.serialize(ValueSerializer)?);
         Ok(())
     }
     fn end(self) -> Result<Value, Error> {
@@ -442,7 +443,10 @@ mod tests {
         let ours = to_value(&ticket).unwrap();
         let theirs = serde_json::to_value(&ticket).unwrap();
         assert_eq!(ours.to_json(), theirs);
-        assert_eq!(ours.to_json_string(), serde_json::to_string(&theirs).unwrap());
+        assert_eq!(
+            ours.to_json_string(),
+            serde_json::to_string(&theirs).unwrap()
+        );
     }
 
     #[test]

@@ -464,6 +464,12 @@ impl Finding {
             .map_err(|(pointer, message)| FindingError::Shape { pointer, message })
     }
 
+    /// As [`Finding::from_value`], from the engine's shared JSON without copying it first.
+    pub fn from_shared(value: &soar_json::Value) -> Result<Finding, FindingError> {
+        crate::pointer::deserialize_shared(value)
+            .map_err(|(pointer, message)| FindingError::Shape { pointer, message })
+    }
+
     /// The finding as JSON: the value it was read from, plus any changes made to it.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).expect("a finding serializes: every map key is a string")

@@ -1,5 +1,6 @@
 //! JSON Pointer (RFC 6901) helpers shared by the modules that report where a value went wrong.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 
@@ -38,21 +39,34 @@ pub(crate) fn display(pointer: &str) -> &str {
 pub(crate) fn deserialize<T: DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let mut pointer = String::new();
-        for segment in err.path().iter() {
-            match segment {
-                Segment::Seq { index: i } => pointer = index(&pointer, *i),
-                Segment::Map { key } => pointer = join(&pointer, key),
-                Segment::Enum { .. } | Segment::Unknown => {}
-            }
+    serde_path_to_error::deserialize(value).map_err(located)
+}
+
+/// As [`deserialize`], from a shared [`soar_json::Value`] without copying it. The common case (the
+/// value is well formed) takes the direct path; only a failure is read again to find where it went
+/// wrong.
+pub(crate) fn deserialize_shared<'de, T: Deserialize<'de>>(
+    value: &'de soar_json::Value,
+) -> Result<T, (String, String)> {
+    soar_json::from_value(value)
+        .or_else(|_| serde_path_to_error::deserialize(value).map_err(located))
+}
+
+/// The JSON pointer and message of a failure.
+fn located(err: serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    let mut pointer = String::new();
+    for segment in err.path().iter() {
+        match segment {
+            Segment::Seq { index: i } => pointer = index(&pointer, *i),
+            Segment::Map { key } => pointer = join(&pointer, key),
+            Segment::Enum { .. } | Segment::Unknown => {}
         }
-        let message = err.inner().to_string();
-        match missing_field(&message) {
-            Some(field) => (join(&pointer, field), "missing field".to_owned()),
-            None => (pointer, message),
-        }
-    })
+    }
+    let message = err.inner().to_string();
+    match missing_field(&message) {
+        Some(field) => (join(&pointer, field), "missing field".to_owned()),
+        None => (pointer, message),
+    }
 }
 
 /// The field name in serde's "missing field `x`" message.

@@ -47,6 +47,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use soar_json::Value as Json;
 
 use crate::finding::{Finding, FindingError};
 
@@ -56,28 +57,26 @@ pub const DEFAULT_ACTIONS_TAKEN: &str = "None.";
 pub const DEFAULT_ACTIONS_REQUIRED: &str = "Please update your infrastructural code to prevent this security issue from arising again at the next deployment.";
 
 /// SOAR's shared document; see the [module documentation](self) for the JSON contract.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The finding and any key this version does not know stay [`soar_json::Value`]s: the engine's own
+/// shared JSON, so reading a scratchpad and writing it back does not copy the finding (the largest part
+/// by far). The small sections are typed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scratchpad {
     /// `account`: the account that owns the resource.
-    #[serde(default)]
     pub account: Account,
-    /// `finding`: the ASFF finding as JSON. [`Scratchpad::finding`] gives the typed view.
-    pub finding: Value,
-    /// `tags`: the resource's tags.
-    #[serde(default)]
+    /// `finding`: the ASFF finding as JSON; [`Scratchpad::finding`] gives the typed view.
+    pub finding: Json,
+    /// `tags`: the tags of the finding's resource.
     pub tags: IndexMap<String, String>,
     /// `actions`: what the tasks decided.
-    #[serde(default)]
     pub actions: Actions,
     /// `messages`: text for tickets and e-mails.
-    #[serde(default)]
     pub messages: Messages,
-    /// `db`: free-form task results.
-    #[serde(default)]
+    /// `db`: free-form results of tasks for later tasks.
     pub db: Map<String, Value>,
     /// Top-level keys this version does not know, kept verbatim.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: soar_json::Map,
 }
 
 /// `account`: the account that owns the finding's resource.
@@ -216,34 +215,77 @@ pub enum ScratchpadError {
 
 impl Scratchpad {
     /// A new scratchpad for `finding`, every other section at its default.
-    pub fn new(finding: Value) -> Scratchpad {
+    pub fn new(finding: impl Into<Json>) -> Scratchpad {
         Scratchpad {
             account: Account::default(),
-            finding,
+            finding: finding.into(),
             tags: IndexMap::new(),
             actions: Actions::default(),
             messages: Messages::default(),
             db: Map::new(),
-            other: Map::new(),
+            other: soar_json::Map::default(),
         }
     }
 
     /// Reads a scratchpad; a missing section takes its defaults, a wrong type is an error naming its
-    /// path.
-    pub fn from_value(value: Value) -> Result<Scratchpad, ScratchpadError> {
-        crate::pointer::deserialize(value)
-            .map_err(|(pointer, message)| ScratchpadError::Shape { pointer, message })
+    /// path. The finding is shared with `value`, not copied.
+    pub fn from_value(value: impl Into<Json>) -> Result<Scratchpad, ScratchpadError> {
+        let value = value.into();
+        let Some(entries) = value.as_object() else {
+            return Err(ScratchpadError::Shape {
+                pointer: String::new(),
+                message: format!(
+                    "invalid type: {}, expected a scratchpad object",
+                    value.type_name()
+                ),
+            });
+        };
+        let mut pad = Scratchpad::new(Json::Null);
+        let mut finding = None;
+        for (key, section) in entries {
+            match &**key {
+                "finding" => finding = Some(section.clone()),
+                "account" => pad.account = read_section(key, section)?,
+                "tags" => pad.tags = read_section(key, section)?,
+                "actions" => pad.actions = read_section(key, section)?,
+                "messages" => pad.messages = read_section(key, section)?,
+                "db" => pad.db = read_section(key, section)?,
+                _ => {
+                    pad.other.insert(key.clone(), section.clone());
+                }
+            }
+        }
+        pad.finding = finding.ok_or_else(|| ScratchpadError::Shape {
+            pointer: "/finding".into(),
+            message: "missing field".into(),
+        })?;
+        Ok(pad)
     }
 
-    /// The scratchpad as JSON.
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).expect("a scratchpad serializes: every map key is a string")
+    /// The scratchpad as JSON, sections in the documented order, then unknown keys. The finding is
+    /// shared, not copied.
+    pub fn to_value(&self) -> Json {
+        fn section<T: Serialize>(value: &T) -> Json {
+            soar_json::to_value(value).expect("a scratchpad section serializes: string keys only")
+        }
+        let mut out =
+            soar_json::Map::with_capacity_and_hasher(6 + self.other.len(), Default::default());
+        out.insert("account".into(), section(&self.account));
+        out.insert("finding".into(), self.finding.clone());
+        out.insert("tags".into(), section(&self.tags));
+        out.insert("actions".into(), section(&self.actions));
+        out.insert("messages".into(), section(&self.messages));
+        out.insert("db".into(), section(&self.db));
+        for (key, value) in &self.other {
+            out.insert(key.clone(), value.clone());
+        }
+        Json::from_map(out)
     }
 
     /// The typed view of `finding`; errors name the path from the top of the scratchpad
     /// (`/finding/Resources/0/Id: missing field`).
     pub fn finding(&self) -> Result<Finding, ScratchpadError> {
-        Finding::from_value(self.finding.clone()).map_err(|err| match err {
+        Finding::from_shared(&self.finding).map_err(|err| match err {
             FindingError::Shape { pointer, message } => ScratchpadError::Shape {
                 pointer: format!("/finding{pointer}"),
                 message,
@@ -253,8 +295,22 @@ impl Scratchpad {
 
     /// Replaces `finding` with a typed finding.
     pub fn set_finding(&mut self, finding: &Finding) {
-        self.finding = finding.to_value();
+        self.finding =
+            soar_json::to_value(finding).expect("a finding serializes: string keys only");
     }
+}
+
+/// A typed section, with the path of a failure from the top of the scratchpad.
+fn read_section<'de, T: Deserialize<'de>>(
+    key: &str,
+    section: &'de Json,
+) -> Result<T, ScratchpadError> {
+    crate::pointer::deserialize_shared(section).map_err(|(pointer, message)| {
+        ScratchpadError::Shape {
+            pointer: format!("{}{pointer}", crate::pointer::join("", key)),
+            message,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -295,7 +351,7 @@ mod tests {
                 "db": {}
             })
         );
-        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        let keys: Vec<&str> = value.as_object().unwrap().keys().map(|k| &**k).collect();
         assert_eq!(
             keys,
             ["account", "finding", "tags", "actions", "messages", "db"]
