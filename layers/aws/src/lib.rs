@@ -1,6 +1,6 @@
 //! SOAR's AWS backend: the traits of `soar-store` over the AWS SDK for Rust.
 //!
-//! This slice covers six traits:
+//! This slice covers seven traits:
 //!
 //! | trait | AWS | type |
 //! |---|---|---|
@@ -10,6 +10,7 @@
 //! | [`TicketStore`](soar_store::TicketStore) | DynamoDB, one item per finding holding its ticket and history, conditional writes and `TransactWriteItems` | [`DynamoTicketStore`] |
 //! | [`SuppressionStore`](soar_store::SuppressionStore) | DynamoDB, one item per rule in one partition, read with one `Query` | [`DynamoSuppressionStore`] |
 //! | [`IncidentStore`](soar_store::IncidentStore) | DynamoDB, one item per incident with its notes and one per open (finding, kind), `TransactWriteItems`; closed incidents expire (TTL) | [`DynamoIncidentStore`] |
+//! | [`FindingStore`](soar_store::FindingStore) | Security Hub `BatchImportFindings`, `BatchUpdateFindings`, `GetFindings`; findings stay raw JSON (interceptors swap the request and response bodies) | [`SecurityHubFindings`] |
 //!
 //! Start from an [`AwsBackend`]: [`AwsBackend::from_env`] reads the usual AWS configuration (credentials,
 //! `AWS_REGION`, and `AWS_ENDPOINT_URL` to talk to a local endpoint such as moto), and
@@ -58,6 +59,7 @@ use soar_store::{Result, StoreError};
 mod cross_account;
 mod dynamodb;
 mod organizations;
+mod securityhub;
 mod ses;
 
 pub use cross_account::{CrossAccount, DEFAULT_SESSION_NAME};
@@ -66,6 +68,7 @@ pub use dynamodb::{
     format_timestamp,
 };
 pub use organizations::{ENVIRONMENT_TAG, OrganizationsDirectory, TEAM_EMAIL_TAG, TEAM_TAG};
+pub use securityhub::SecurityHubFindings;
 pub use ses::SesMailer;
 
 /// The AWS backend: the SDK configuration and the runtime the SDK calls run on. Cheap to clone; the
@@ -133,6 +136,11 @@ impl AwsBackend {
     /// SDK configurations (and backends) for other accounts, assuming the role `role_name` in each.
     pub fn cross_account(&self, role_name: impl Into<String>) -> CrossAccount {
         CrossAccount::new(self, role_name)
+    }
+
+    /// A [`FindingStore`](soar_store::FindingStore) over Security Hub (findings kept as raw JSON).
+    pub fn findings(&self) -> SecurityHubFindings {
+        SecurityHubFindings::new(self)
     }
 
     /// An [`AccountDirectory`](soar_store::AccountDirectory) over AWS Organizations.
@@ -248,7 +256,8 @@ where
     }
 }
 
-/// Throttling, HTTP 5xx, timeouts and connection failures.
+/// Throttling (by error code, or HTTP 429 Too Many Requests), HTTP 5xx, timeouts and connection
+/// failures.
 fn is_transient<E>(error: &SdkError<E, HttpResponse>) -> bool
 where
     E: ProvideErrorMetadata,
@@ -258,9 +267,9 @@ where
         || match error {
             SdkError::TimeoutError(_) => true,
             SdkError::DispatchFailure(failure) => failure.is_io() || failure.is_timeout(),
-            _ => error
-                .raw_response()
-                .is_some_and(|response| response.status().is_server_error()),
+            _ => error.raw_response().is_some_and(|response| {
+                response.status().is_server_error() || response.status().as_u16() == 429
+            }),
         }
 }
 
@@ -334,6 +343,8 @@ mod tests {
             assert!(err.to_string().contains(code), "{err}");
         }
         assert!(service_error("InternalFailure", 500).is_transient());
+        // Too Many Requests, whatever the code says.
+        assert!(service_error("LimitExceededException", 429).is_transient());
         let err = service_error("MessageRejected", 400);
         assert!(!err.is_transient());
         assert_eq!(err.error_name(), "Store.Backend");

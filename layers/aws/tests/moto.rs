@@ -1309,3 +1309,122 @@ async fn cross_account_credentials_failures_are_sts_errors() {
     assert_eq!(source.service, "STS", "{source:?}");
     assert!(source.message.contains("loading credentials"), "{source:?}");
 }
+
+fn asff(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "SchemaVersion": "2018-10-08",
+        "Id": id,
+        "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+        "GeneratorId": "security-control/EC2.19",
+        "AwsAccountId": "123456789012",
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": "2026-11-23T12:00:00.000Z",
+        "UpdatedAt": "2026-11-23T12:00:00.000Z",
+        "Severity": {"Label": "HIGH", "Normalized": 70},
+        "Title": "Security groups should not allow unrestricted access — ports with high risk",
+        "Description": "Ünïcode and \"quotes\" survive",
+        "Compliance": {"Status": "FAILED", "SecurityControlId": "EC2.19"},
+        "Workflow": {"Status": "NEW"},
+        "RecordState": "ACTIVE",
+        "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:ec2:us-east-1:123456789012:security-group/sg-1",
+                       "Details": {"AwsEc2SecurityGroup": {"GroupId": "sg-1"}}}],
+        // Fields no SDK type models: they must come back exactly.
+        "SoarUnknownField": {"Nested": [1, 2.5, "x", null, true, {"Deeper": -7}]},
+        "ProductFields": {"aws/securityhub/FindingId": id, "Custom/Key": "value"}
+    })
+}
+
+/// BatchImportFindings and GetFindings against moto: findings go and come back as raw JSON, unknown
+/// fields included, page by page. (moto ignores GetFindings' filters and has no BatchUpdateFindings:
+/// `tests/securityhub.rs` covers those at the HTTP level.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_hub_findings_round_trip_as_raw_json() {
+    use soar_store::findings::{
+        ChangeContext, FindingIdentifier, FindingStore, GetFindingsRequest,
+    };
+    let Some(moto) = Moto::start() else { return };
+    let backend = AwsBackend::from_sdk_config(moto.sdk_config()).unwrap();
+    let store: Box<dyn FindingStore + Send + Sync> = Box::new(backend.findings());
+    let context = ChangeContext::new("soar-test");
+
+    let findings: Vec<_> = (1..=3).map(|i| asff(&format!("finding-{i}"))).collect();
+    let imported = store.batch_import_findings(&findings, &context).unwrap();
+    assert_eq!((imported.success_count, imported.failed_count), (3, 0));
+    assert!(imported.failed_findings.is_empty());
+    assert!(imported.outcomes.is_empty(), "Security Hub does not say");
+
+    // Two pages; together exactly what was imported.
+    let first = store
+        .get_findings(&GetFindingsRequest {
+            max_results: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(first.findings.len(), 2);
+    let token = first.next_token.clone().expect("a second page");
+    let second = store
+        .get_findings(&GetFindingsRequest {
+            max_results: Some(2),
+            next_token: Some(token),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(second.next_token, None);
+    let all: Vec<_> = first.findings.into_iter().chain(second.findings).collect();
+    assert_eq!(all, findings, "lossless, unknown fields included");
+
+    // One finding by identity; another id or product is none.
+    let product = "arn:aws:securityhub:us-east-1::product/aws/securityhub";
+    assert_eq!(
+        store
+            .get_finding(&FindingIdentifier::new("finding-2", product))
+            .unwrap(),
+        Some(findings[1].clone())
+    );
+    assert_eq!(
+        store
+            .get_finding(&FindingIdentifier::new("finding-9", product))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .get_finding(&FindingIdentifier::new("finding-2", "arn:other"))
+            .unwrap(),
+        None
+    );
+
+    // A finding moto rejects (no resources) is a failed finding, the others go in.
+    let mut bad = asff("finding-bad");
+    bad["Resources"] = serde_json::json!([]);
+    let mut updated = asff("finding-1");
+    updated["Workflow"]["Status"] = "NOTIFIED".into();
+    let partly = store
+        .batch_import_findings(&[bad, updated.clone()], &context)
+        .unwrap();
+    assert_eq!((partly.success_count, partly.failed_count), (1, 1));
+    assert_eq!(partly.failed_findings[0].id, "finding-bad");
+    assert_eq!(partly.failed_findings[0].error_code, "InvalidInput");
+    assert_eq!(
+        store
+            .get_finding(&FindingIdentifier::new("finding-1", product))
+            .unwrap(),
+        Some(updated)
+    );
+
+    // More than 100 findings: refused before any call; none: nothing to do.
+    let many: Vec<_> = (0..101).map(|i| asff(&format!("many-{i}"))).collect();
+    assert!(matches!(
+        store.batch_import_findings(&many, &context),
+        Err(StoreError::InvalidInput { .. })
+    ));
+    assert_eq!(
+        store
+            .batch_import_findings(&[], &context)
+            .unwrap()
+            .success_count,
+        0
+    );
+    let everything = store.get_findings(&GetFindingsRequest::default()).unwrap();
+    assert_eq!(everything.findings.len(), 3);
+}
