@@ -38,12 +38,14 @@ fn findings(n: usize, round: usize) -> Vec<Json> {
         .collect()
 }
 
-fn setup() -> (Arc<LocalStore>, LocalRunner) {
-    let store = Arc::new(LocalStore::in_memory().unwrap());
+fn setup() -> (Arc<LocalStore>, Arc<LocalRunner>) {
+    // The store `soar process` uses: SQLite in WAL mode and an outbox folder, in a fresh directory.
+    let dir = tempfile::tempdir().unwrap().keep();
+    let store = Arc::new(LocalStore::open(&dir).unwrap());
     let services = Services::local(store.clone(), Settings::embedded());
     let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
     let runner = LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap();
-    (store, runner)
+    (store, Arc::new(runner))
 }
 
 /// New findings, each ticketed and e-mailed: the longest common route (14 states, 9 task calls).
@@ -69,10 +71,12 @@ fn ticketed_findings(bencher: divan::Bencher) {
         })
         .bench_local_values(|batch| {
             runtime.block_on(async {
+                // As `soar process` runs them: each execution a tokio task (so on every core), at
+                // most 64 at once.
                 stream::iter(batch)
                     .map(|f| {
-                        let runner = &runner;
-                        async move {
+                        let runner = Arc::clone(&runner);
+                        tokio::spawn(async move {
                             let e = runner
                                 .run(
                                     "AsffProcessor",
@@ -82,9 +86,10 @@ fn ticketed_findings(bencher: divan::Bencher) {
                                 .await
                                 .unwrap();
                             assert_eq!(e.status, Status::Succeeded, "{:?}", e.error);
-                        }
+                        })
                     })
                     .buffer_unordered(64)
+                    .map(|joined| joined.unwrap())
                     .collect::<Vec<_>>()
                     .await
             })

@@ -95,7 +95,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     let services = Services::local(store.clone(), settings);
-    let runner = LocalRunner::from_template_file(&args.template, Registry::soar(), services)?;
+    let runner = Arc::new(LocalRunner::from_template_file(
+        &args.template,
+        Registry::soar(),
+        services,
+    )?);
 
     // Security Hub holds a finding before EventBridge announces it: import first, as the provider did.
     // Findings Security Hub would refuse are still processed, so the pipeline records their rejection.
@@ -171,25 +175,40 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 async fn process_all(
-    runner: &LocalRunner,
+    runner: &Arc<LocalRunner>,
     findings: Vec<Json>,
     reentered: bool,
     progress: &indicatif::ProgressBar,
 ) -> Vec<Outcome> {
     progress.inc_length(findings.len() as u64);
     stream::iter(findings)
-        .map(|finding| async move {
-            let event = imported_event(&finding);
-            let execution = runner
-                .run(PROCESSOR, Value::from(event), ExecutionOptions::default())
-                .await;
-            progress.inc(1);
-            match execution {
-                Ok(e) => outcome(&finding, &e, reentered),
-                Err(e) => Outcome {
-                    failure: Some(e.to_string()),
-                    ..blank(&finding, reentered)
-                },
+        .map(|finding| {
+            // Each execution is its own tokio task, so findings run on every core; `buffered` keeps
+            // the output in input order and bounds how many run at once.
+            let runner = Arc::clone(runner);
+            let progress = progress.clone();
+            let if_lost = blank(&finding, reentered);
+            let execution = tokio::spawn(async move {
+                let event = imported_event(&finding);
+                let execution = runner
+                    .run(PROCESSOR, Value::from(event), ExecutionOptions::default())
+                    .await;
+                progress.inc(1);
+                match execution {
+                    Ok(e) => outcome(&finding, &e, reentered),
+                    Err(e) => Outcome {
+                        failure: Some(e.to_string()),
+                        ..blank(&finding, reentered)
+                    },
+                }
+            });
+            async move {
+                // A panic in a task function must not take the other findings down with it: the
+                // finding is reported as failed.
+                execution.await.unwrap_or_else(|e| Outcome {
+                    failure: Some(format!("the execution stopped unexpectedly: {e}")),
+                    ..if_lost
+                })
             }
         })
         .buffered(CONCURRENCY)
