@@ -9,8 +9,10 @@
 //! retried are the same strings, and a test proves it.
 #![warn(missing_docs)]
 
+pub mod aws;
 pub mod core;
 mod error;
+pub mod lambda;
 mod registry;
 pub mod securityhub;
 mod services;

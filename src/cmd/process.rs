@@ -3,7 +3,7 @@
 //! the route each one took.
 
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -11,6 +11,8 @@ use futures::stream::{self, StreamExt};
 use serde_json::{Value as Json, json};
 use soar::runner::{LocalRunner, imported_event, route_of};
 use soar_asl::{Execution, ExecutionOptions, Status, Value};
+use soar_aws::AwsBackend;
+use soar_functions::aws::AwsEnvironment;
 use soar_functions::{Registry, Services, Settings};
 use soar_store::{
     ChangeContext, FindingChangeFeed, FindingIdentifier, FindingStore, LocalStore,
@@ -46,7 +48,9 @@ pub struct Args {
     /// Local suppression rules (JSON) to put into the store before processing.
     #[arg(long, default_value = "config/suppressions.json")]
     suppressions: PathBuf,
-    /// Where SOAR's AWS calls go: `local` (embedded defaults) or `aws`.
+    /// Where SOAR's calls go: `local` (the embedded defaults in --state-dir) or `aws` (the AWS SDK's
+    /// usual configuration and `AWS_ENDPOINT_URL`; tables and addresses from the SOAR_* variables
+    /// template.yaml gives the Lambda functions).
     #[arg(long, default_value = "local")]
     backend: String,
 }
@@ -68,11 +72,8 @@ struct Outcome {
 
 /// Runs `soar process`.
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    if args.backend != "local" {
-        bail!(
-            "--backend {}: only the embedded `local` backend is available in this build",
-            args.backend
-        );
+    if !matches!(args.backend.as_str(), "local" | "aws") {
+        bail!("--backend {}: expected local or aws", args.backend);
     }
     let incoming = read_inputs(&args.inputs)?;
     let settings = match &args.settings {
@@ -83,6 +84,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .with_context(|| path.display().to_string())?,
         None => Settings::embedded(),
     };
+    if args.backend == "aws" {
+        return run_on_aws(&args, incoming, settings);
+    }
     std::fs::create_dir_all(&args.state_dir)
         .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
     let store = Arc::new(
@@ -159,19 +163,54 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     progress.finish_and_clear();
+    let footer = format!(
+        "{fed_back} changes by SOAR fed back. State, outbox and dry-run plan in {}.",
+        args.state_dir.display()
+    );
+    Ok(report(&outcomes, args.json, &footer))
+}
 
-    if args.json {
-        for o in &outcomes {
+/// `--backend aws`: the same state machines on the local engine, with every task's calls going to AWS
+/// (or to `AWS_ENDPOINT_URL`). The findings must already be in Security Hub, as EventBridge would
+/// announce them; nothing is imported and nothing is fed back (on AWS, EventBridge does that).
+fn run_on_aws(args: &Args, incoming: Vec<Json>, settings: Settings) -> anyhow::Result<u8> {
+    let environment = AwsEnvironment::from_env()
+        .context("--backend aws finds SOAR's tables and addresses as its Lambda functions do")?;
+    let backend = AwsBackend::from_env().context("cannot load the AWS configuration")?;
+    let services = Services::aws(&backend, &environment, settings);
+    let runner = Arc::new(LocalRunner::from_template_file(
+        &args.template,
+        Registry::soar(),
+        services,
+    )?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let progress = progress_bar(incoming.len(), args.json);
+    let outcomes = runtime.block_on(process_all(&runner, incoming, false, &progress));
+    progress.finish_and_clear();
+    let footer = format!(
+        "Tables {}, {}, {} and {}; e-mail from {}.",
+        environment.tickets_table,
+        environment.events_table,
+        environment.suppressions_table,
+        environment.incidents_table,
+        environment.sender_email
+    );
+    Ok(report(&outcomes, args.json, &footer))
+}
+
+/// Prints the outcomes (a table, or JSON lines) and returns the exit code: 1 when any failed.
+fn report(outcomes: &[Outcome], json: bool, footer: &str) -> u8 {
+    if json {
+        for o in outcomes {
             println!("{}", to_json(o));
         }
     } else {
-        print_table(&outcomes, fed_back, &args.state_dir);
+        print_table(outcomes, footer);
     }
-    Ok(if outcomes.iter().any(|o| o.failure.is_some()) {
-        1
-    } else {
-        0
-    })
+    u8::from(outcomes.iter().any(|o| o.failure.is_some()))
 }
 
 async fn process_all(
@@ -303,7 +342,7 @@ fn to_json(o: &Outcome) -> Json {
     v
 }
 
-fn print_table(outcomes: &[Outcome], fed_back: usize, state_dir: &Path) {
+fn print_table(outcomes: &[Outcome], footer: &str) {
     let rows: Vec<[String; 6]> = outcomes
         .iter()
         .map(|o| {
@@ -344,10 +383,9 @@ fn print_table(outcomes: &[Outcome], fed_back: usize, state_dir: &Path) {
     }
     let summary: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
     println!(
-        "\n{} findings: {}. {fed_back} changes by SOAR fed back. State, outbox and dry-run plan in {}.",
+        "\n{} findings: {}. {footer}",
         outcomes.len(),
-        summary.join(", "),
-        state_dir.display()
+        summary.join(", ")
     );
 }
 

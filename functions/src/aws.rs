@@ -1,0 +1,227 @@
+//! The task functions on AWS: where SOAR's tables and addresses are (the function environment that
+//! template.yaml's `Globals` sets), and the [`Services`] over the AWS SDK that the Lambda bootstrap and
+//! `soar process --backend aws` run the registry with.
+
+use std::sync::Arc;
+
+use soar_aws::{
+    AwsBackend, DynamoEventLedger, DynamoIncidentStore, DynamoSuppressionStore, DynamoTicketStore,
+    OrganizationsDirectory, SecurityHubFindings, SesMailer,
+};
+use soar_store::plan::{ActionRecorder, PlannedCall};
+use soar_store::{Result as StoreResult, StoreError};
+
+use crate::{Services, Settings};
+
+/// The function environment SOAR needs on AWS; every name is the variable template.yaml sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsEnvironment {
+    /// `SOAR_TICKETS_TABLE`.
+    pub tickets_table: String,
+    /// `SOAR_EVENTS_TABLE`: the processed-events ledger.
+    pub events_table: String,
+    /// `SOAR_SUPPRESSIONS_TABLE`.
+    pub suppressions_table: String,
+    /// `SOAR_INCIDENTS_TABLE`.
+    pub incidents_table: String,
+    /// `SOAR_INCIDENT_EXPIRATION_DAYS`: how long a closed incident is kept (DynamoDB TTL).
+    pub incident_expiration_days: u32,
+    /// `SOAR_SENDER_EMAIL`: the SES-verified sender.
+    pub sender_email: String,
+    /// `SOAR_SECURITY_TEAM_EMAIL`: copied on team e-mails; receives rejections and incidents.
+    pub security_team_email: String,
+    /// `SOAR_TICKET_MIN_SEVERITY`.
+    pub ticket_min_severity: String,
+    /// `SOAR_INCIDENT_MIN_SEVERITY`.
+    pub incident_min_severity: String,
+}
+
+/// A variable the environment lacks or holds in a form SOAR cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment variable {name}: {problem}")]
+pub struct EnvironmentError {
+    /// The variable.
+    pub name: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl AwsEnvironment {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, EnvironmentError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup` (tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EnvironmentError> {
+        let required = |name: &'static str| match lookup(name) {
+            Some(value) if !value.trim().is_empty() => Ok(value),
+            _ => Err(EnvironmentError {
+                name,
+                problem: "is not set (template.yaml's Globals set it for every function)".into(),
+            }),
+        };
+        let tickets_table = required("SOAR_TICKETS_TABLE")?;
+        let days = required("SOAR_INCIDENT_EXPIRATION_DAYS")?;
+        let incident_expiration_days = days
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d > 0)
+            .ok_or_else(|| EnvironmentError {
+                name: "SOAR_INCIDENT_EXPIRATION_DAYS",
+                problem: format!("expected a whole number of days above 0, got {days:?}"),
+            })?;
+        Ok(AwsEnvironment {
+            tickets_table,
+            events_table: required("SOAR_EVENTS_TABLE")?,
+            suppressions_table: required("SOAR_SUPPRESSIONS_TABLE")?,
+            incidents_table: required("SOAR_INCIDENTS_TABLE")?,
+            incident_expiration_days,
+            sender_email: required("SOAR_SENDER_EMAIL")?,
+            security_team_email: required("SOAR_SECURITY_TEAM_EMAIL")?,
+            ticket_min_severity: required("SOAR_TICKET_MIN_SEVERITY")?,
+            incident_min_severity: required("SOAR_INCIDENT_MIN_SEVERITY")?,
+        })
+    }
+
+    /// `base` with what the template's parameters decide: the sender, the security team's copy and
+    /// the severity thresholds.
+    pub fn settings(&self, base: Settings) -> Settings {
+        Settings {
+            email_from: self.sender_email.clone(),
+            email_cc: vec![self.security_team_email.clone()],
+            ticket_min_severity: self.ticket_min_severity.clone(),
+            incident_min_severity: self.incident_min_severity.clone(),
+            ..base
+        }
+    }
+}
+
+impl Services {
+    /// Every service over AWS: DynamoDB tables, Security Hub, Organizations and SES v2, through
+    /// `backend` (which honours `AWS_ENDPOINT_URL`).
+    pub fn aws(backend: &AwsBackend, env: &AwsEnvironment, settings: Settings) -> Services {
+        Services {
+            accounts: Arc::new(OrganizationsDirectory::new(backend)),
+            tickets: Arc::new(DynamoTicketStore::new(backend, &env.tickets_table)),
+            ledger: Arc::new(DynamoEventLedger::new(backend, &env.events_table)),
+            suppressions: Arc::new(DynamoSuppressionStore::new(
+                backend,
+                &env.suppressions_table,
+            )),
+            incidents: Arc::new(DynamoIncidentStore::new(
+                backend,
+                &env.incidents_table,
+                env.incident_expiration_days,
+            )),
+            findings: Arc::new(SecurityHubFindings::new(backend)),
+            mailer: Arc::new(SesMailer::new(backend)),
+            plan: Arc::new(NotDryRun),
+            settings: Arc::new(env.settings(settings)),
+        }
+    }
+}
+
+/// On AWS the calls are made, not planned: a task that records a planned call there has mistaken the
+/// backend for a dry run, and is told so instead of the call being silently dropped.
+struct NotDryRun;
+
+impl ActionRecorder for NotDryRun {
+    fn record(&self, call: &PlannedCall) -> StoreResult<()> {
+        Err(StoreError::InvalidInput {
+            what: "planned call",
+            key: format!("{}:{}", call.service, call.operation),
+            message: "the AWS backend makes calls instead of planning them".into(),
+        })
+    }
+
+    fn recorded(&self) -> StoreResult<Vec<PlannedCall>> {
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn template_environment() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("SOAR_TICKETS_TABLE", "soar-tickets-prod"),
+            ("SOAR_EVENTS_TABLE", "soar-processed-events-prod"),
+            ("SOAR_SUPPRESSIONS_TABLE", "soar-suppressions-prod"),
+            ("SOAR_INCIDENTS_TABLE", "soar-incidents-prod"),
+            ("SOAR_INCIDENT_EXPIRATION_DAYS", "365"),
+            ("SOAR_SENDER_EMAIL", "soar@example.org"),
+            ("SOAR_SECURITY_TEAM_EMAIL", "secops@example.org"),
+            ("SOAR_TICKET_MIN_SEVERITY", "MEDIUM"),
+            ("SOAR_INCIDENT_MIN_SEVERITY", "CRITICAL"),
+        ])
+    }
+
+    fn read(
+        vars: &HashMap<&'static str, &'static str>,
+    ) -> Result<AwsEnvironment, EnvironmentError> {
+        AwsEnvironment::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn reads_the_template_environment_and_overrides_the_settings() {
+        let env = read(&template_environment()).unwrap();
+        assert_eq!(env.tickets_table, "soar-tickets-prod");
+        assert_eq!(env.incident_expiration_days, 365);
+        let settings = env.settings(Settings::embedded());
+        assert_eq!(settings.email_from, "soar@example.org");
+        assert_eq!(settings.email_cc, ["secops@example.org"]);
+        assert_eq!(settings.ticket_min_severity, "MEDIUM");
+        assert_eq!(settings.incident_min_severity, "CRITICAL");
+        assert_eq!(
+            settings.remediate_controls,
+            Settings::embedded().remediate_controls
+        );
+    }
+
+    #[test]
+    fn a_missing_or_malformed_variable_is_named() {
+        let mut vars = template_environment();
+        vars.remove("SOAR_TICKETS_TABLE");
+        assert_eq!(
+            read(&vars).unwrap_err().to_string(),
+            "environment variable SOAR_TICKETS_TABLE: is not set (template.yaml's Globals set it for every function)"
+        );
+        let mut vars = template_environment();
+        vars.insert("SOAR_INCIDENT_EXPIRATION_DAYS", "a year");
+        let err = read(&vars).unwrap_err();
+        assert_eq!(err.name, "SOAR_INCIDENT_EXPIRATION_DAYS");
+        assert!(err.problem.contains("\"a year\""), "{err}");
+    }
+
+    /// Every variable the code reads is one template.yaml's Globals set.
+    #[test]
+    fn every_variable_is_set_by_the_template() {
+        let template = include_str!("../../template.yaml");
+        for name in template_environment().keys() {
+            assert!(
+                template.contains(&format!("        {name}:")),
+                "template.yaml does not set {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn planning_a_call_on_aws_is_refused() {
+        let call = PlannedCall {
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            service: "s3".into(),
+            operation: "PutPublicAccessBlock".into(),
+            account: None,
+            region: None,
+            parameters: serde_json::json!({}),
+            reason: "test".into(),
+        };
+        let err = NotDryRun.record(&call).unwrap_err().to_string();
+        assert!(err.contains("s3:PutPublicAccessBlock"), "{err}");
+    }
+}
