@@ -12,7 +12,7 @@ use serde_json::{Value as Json, json};
 use soar::runner::{LocalRunner, imported_event};
 use soar_asl::{ExecutionOptions, Status, Value};
 use soar_functions::{Registry, Services, Settings};
-use soar_store::{ChangeContext, FindingStore, LocalStore};
+use soar_store::{ChangeContext, FindingStore, GroupCommit, LocalStore};
 
 fn main() {
     divan::main();
@@ -41,7 +41,11 @@ fn findings(n: usize, round: usize) -> Vec<Json> {
 fn setup() -> (Arc<LocalStore>, Arc<LocalRunner>) {
     // The store `soar process` uses: SQLite in WAL mode and an outbox folder, in a fresh directory.
     let dir = tempfile::tempdir().unwrap().keep();
-    let store = Arc::new(LocalStore::open(&dir).unwrap());
+    let store = Arc::new(
+        LocalStore::open(&dir)
+            .unwrap()
+            .with_group_commit(GroupCommit::default()),
+    );
     let services = Services::local(store.clone(), Settings::embedded());
     let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
     let runner = LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap();

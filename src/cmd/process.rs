@@ -15,7 +15,7 @@ use soar_aws::AwsBackend;
 use soar_functions::aws::AwsEnvironment;
 use soar_functions::{Registry, Services, Settings};
 use soar_store::{
-    ChangeContext, FindingChangeFeed, FindingIdentifier, FindingStore, LocalStore,
+    ChangeContext, FindingChangeFeed, FindingIdentifier, FindingStore, GroupCommit, LocalStore,
     SuppressionStore, findings::ChangeKind,
 };
 
@@ -89,9 +89,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     std::fs::create_dir_all(&args.state_dir)
         .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
+    // Grouped commits: one WAL write per group of findings instead of per operation; flushed below.
     let store = Arc::new(
         LocalStore::open(&args.state_dir)
-            .with_context(|| format!("cannot open {}", args.state_dir.display()))?,
+            .with_context(|| format!("cannot open {}", args.state_dir.display()))?
+            .with_group_commit(GroupCommit::default()),
     );
     if args.suppressions.exists() {
         for rule in soar_store::suppressions::load_rules_file(&args.suppressions)? {
@@ -163,6 +165,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     progress.finish_and_clear();
+    store
+        .flush()
+        .with_context(|| format!("cannot commit to {}", args.state_dir.display()))?;
     let footer = format!(
         "{fed_back} changes by SOAR fed back. State, outbox and dry-run plan in {}.",
         args.state_dir.display()

@@ -10,7 +10,7 @@ pub mod suppress_finding;
 pub mod update_remediated_finding;
 pub mod update_ticketed_finding;
 
-use soar_model::finding::{Note, WorkflowStatus};
+use soar_model::finding::WorkflowStatus;
 use soar_model::scratchpad::Scratchpad;
 use soar_store::findings::{NoteUpdate, WorkflowUpdate};
 use soar_store::{BatchUpdateFindingsRequest, ChangeContext, FindingIdentifier, StoreError};
@@ -107,7 +107,7 @@ pub(crate) fn set_workflow(
     status: WorkflowStatus,
     note: &str,
 ) -> Result<(), TaskError> {
-    let mut finding = pad.finding()?;
+    let finding = pad.finding()?;
     let text = note_text(note);
     let same_note = finding.note.as_ref().is_some_and(|n| {
         n.text.as_deref() == Some(text.as_str()) && n.updated_by.as_deref() == Some(UPDATED_BY)
@@ -157,13 +157,9 @@ pub(crate) fn set_workflow(
             ),
         ));
     }
-    finding.workflow.get_or_insert_default().status = Some(status);
-    finding.note = Some(Note {
-        text: Some(text),
-        updated_by: Some(UPDATED_BY.to_owned()),
-        ..Note::default()
-    });
-    pad.set_finding(&finding);
+    // Mirror the update in the scratchpad's finding in place: everything else stays shared, as it was.
+    pad.finding["Workflow"]["Status"] = status.to_string().into();
+    pad.finding["Note"] = soar_json::json!({"Text": text, "UpdatedBy": UPDATED_BY});
     Ok(())
 }
 

@@ -43,7 +43,7 @@ pub use findings::{
     FindingStore, GetFindingsRequest, GetFindingsResponse, StringComparison, StringFilter,
 };
 pub use incidents::{Incident, IncidentStatus, IncidentStore, NewIncident};
-pub use local::LocalStore;
+pub use local::{GroupCommit, LocalStore};
 pub use outbox::{Email, FileOutbox, Mailer, SentEmail};
 pub use plan::{ActionRecorder, JsonlPlan, PlannedCall};
 pub use suppressions::{FindingFacts, SuppressionRule, SuppressionStore};

@@ -93,7 +93,8 @@ fn to_text(doc: &Value, key: &str) -> Result<String> {
     })
 }
 
-fn insert(conn: &Connection, identifier: &FindingIdentifier, doc: &Value) -> Result<()> {
+/// Stores a new finding; returns its JSON text (what the change feed records too).
+fn insert(conn: &Connection, identifier: &FindingIdentifier, doc: &Value) -> Result<String> {
     let key = identifier.id.as_str();
     let indexed = Indexed::of(doc);
     let text = to_text(doc, key)?;
@@ -117,10 +118,17 @@ fn insert(conn: &Connection, identifier: &FindingIdentifier, doc: &Value) -> Res
         ])
     })
     .map_err(db("create finding", key))?;
-    Ok(())
+    Ok(text)
 }
 
-fn update(conn: &Connection, seq: i64, key: &str, set_by_update: u8, doc: &Value) -> Result<()> {
+/// Replaces a stored finding; returns its JSON text (what the change feed records too).
+fn update(
+    conn: &Connection,
+    seq: i64,
+    key: &str,
+    set_by_update: u8,
+    doc: &Value,
+) -> Result<String> {
     let indexed = Indexed::of(doc);
     let text = to_text(doc, key)?;
     conn.prepare_cached(
@@ -143,7 +151,7 @@ fn update(conn: &Connection, seq: i64, key: &str, set_by_update: u8, doc: &Value
         ])
     })
     .map_err(db("update finding", key))?;
-    Ok(())
+    Ok(text)
 }
 
 /// The depth of a change caused by `caused_by` (a cause no longer in the feed counts as depth 0).
@@ -166,7 +174,8 @@ struct NewChange<'a> {
     context: &'a ChangeContext,
     depth: u32,
     changed_fields: &'a [String],
-    doc: &'a Value,
+    /// The finding as stored, JSON text.
+    doc: &'a str,
 }
 
 fn append_change(conn: &Connection, change: NewChange<'_>) -> Result<()> {
@@ -176,7 +185,7 @@ fn append_change(conn: &Connection, change: NewChange<'_>) -> Result<()> {
         key: key.to_owned(),
         source: e,
     })?;
-    let text = to_text(change.doc, key)?;
+    let text = change.doc;
     conn.prepare_cached(
         "INSERT INTO finding_changes (at, finding_id, product_arn, kind, actor, caused_by, depth, changed_fields, doc)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -306,7 +315,7 @@ impl FindingStore for LocalStore {
                 let outcome = match load(tx, identifier)? {
                     None => {
                         let doc = prepare_new(finding.clone(), now);
-                        insert(tx, identifier, &doc)?;
+                        let text = insert(tx, identifier, &doc)?;
                         let fields: Vec<String> = doc
                             .as_object()
                             .into_iter()
@@ -321,7 +330,7 @@ impl FindingStore for LocalStore {
                             context,
                             depth,
                             changed_fields: &fields,
-                            doc: &doc,
+                            doc: &text,
                         };
                         append_change(tx, change)?;
                         ImportOutcome::Created
@@ -332,7 +341,8 @@ impl FindingStore for LocalStore {
                     Some(stored) => {
                         let doc =
                             merge_import(&stored.doc, finding.clone(), stored.set_by_update, now);
-                        update(tx, stored.seq, &identifier.id, stored.set_by_update, &doc)?;
+                        let text =
+                            update(tx, stored.seq, &identifier.id, stored.set_by_update, &doc)?;
                         let fields = changed_fields(&stored.doc, &doc);
                         let change = NewChange {
                             at: &at,
@@ -341,7 +351,7 @@ impl FindingStore for LocalStore {
                             context,
                             depth,
                             changed_fields: &fields,
-                            doc: &doc,
+                            doc: &text,
                         };
                         append_change(tx, change)?;
                         ImportOutcome::Updated
@@ -394,7 +404,7 @@ impl FindingStore for LocalStore {
                 };
                 let before = stored.doc.clone();
                 let set = stored.set_by_update | apply_update(&mut stored.doc, request, now);
-                update(tx, stored.seq, &identifier.id, set, &stored.doc)?;
+                let text = update(tx, stored.seq, &identifier.id, set, &stored.doc)?;
                 let fields = changed_fields(&before, &stored.doc);
                 if !fields.is_empty() {
                     let change = NewChange {
@@ -404,7 +414,7 @@ impl FindingStore for LocalStore {
                         context,
                         depth,
                         changed_fields: &fields,
-                        doc: &stored.doc,
+                        doc: &text,
                     };
                     append_change(tx, change)?;
                 }

@@ -9,8 +9,15 @@
 //! ```
 //!
 //! One connection behind a mutex serves every caller; statements are prepared once and cached. Every
-//! operation is one transaction, and the partial unique indexes (one open ticket per finding, one open
-//! incident per finding and kind) hold even when several processes share the file.
+//! operation is atomic, and the partial unique indexes (one open ticket per finding, one open incident
+//! per finding and kind) hold even when several processes share the file.
+//!
+//! By default every operation is its own transaction. With [`LocalStore::with_group_commit`] (what
+//! `soar process` uses) operations are savepoints inside a transaction that is committed every
+//! [`GroupCommit::max_writes`] operations or [`GroupCommit::max_delay`], on [`LocalStore::flush`] and
+//! when the store is dropped: a commit writes each changed page to the WAL once for many findings
+//! instead of once per operation. Each operation still succeeds or fails as a whole; what a crash can
+//! lose is at most the last uncommitted group, and the store is consistent either way.
 
 mod accounts;
 mod events;
@@ -23,7 +30,7 @@ mod tickets;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -52,9 +59,71 @@ enum Plan {
     Memory(MemoryPlan),
 }
 
+/// When grouped operations are committed (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupCommit {
+    /// Commit after this many write operations.
+    pub max_writes: usize,
+    /// Commit once the open group is this old (checked at each operation).
+    pub max_delay: Duration,
+}
+
+impl Default for GroupCommit {
+    /// 512 operations or 50 ms, whichever comes first.
+    fn default() -> Self {
+        GroupCommit {
+            max_writes: 512,
+            max_delay: Duration::from_millis(50),
+        }
+    }
+}
+
+/// The connection and the group of operations not yet committed.
+struct Db {
+    conn: Connection,
+    grouping: Option<GroupCommit>,
+    /// When the open group began and how many operations it holds.
+    open_group: Option<(Instant, usize)>,
+}
+
+impl Db {
+    fn new(conn: Connection) -> Db {
+        Db {
+            conn,
+            grouping: None,
+            open_group: None,
+        }
+    }
+
+    /// Commits the open group, if any. A failed commit rolls the whole group back.
+    fn commit_group(&mut self) -> rusqlite::Result<()> {
+        if self.open_group.take().is_some() && !self.conn.is_autocommit() {
+            if let Err(e) = self
+                .conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut c| c.execute([]))
+            {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the open group is due for its commit.
+    fn group_due(&self) -> bool {
+        match (self.grouping, self.open_group) {
+            (Some(policy), Some((opened, writes))) => {
+                writes >= policy.max_writes || opened.elapsed() >= policy.max_delay
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The embedded backend: every store trait of this crate over SQLite and files (see the module docs).
 pub struct LocalStore {
-    conn: Mutex<Connection>,
+    conn: Mutex<Db>,
     dir: Option<PathBuf>,
     outbox: Outbox,
     plan: Plan,
@@ -87,7 +156,7 @@ impl LocalStore {
         configure(&conn, true).map_err(db("configure database", &key))?;
         migrate(&mut conn, &path)?;
         let store = LocalStore {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Db::new(conn)),
             dir: Some(dir.to_owned()),
             outbox: Outbox::Files(FileOutbox::with_clock(dir.join(OUTBOX_DIR), clock.clone())?),
             plan: Plan::File(JsonlPlan::create(dir.join(PLAN_FILE))?),
@@ -113,7 +182,7 @@ impl LocalStore {
         configure(&conn, false).map_err(db("configure database", ":memory:"))?;
         migrate(&mut conn, Path::new(":memory:"))?;
         let store = LocalStore {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Db::new(conn)),
             dir: None,
             outbox: Outbox::Memory(MemoryOutbox::with_clock(clock.clone())),
             plan: Plan::Memory(MemoryPlan::new()),
@@ -161,40 +230,120 @@ impl LocalStore {
         self.clock.now()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Db> {
         // A panic inside a transaction rolled it back when the transaction was dropped: the connection is
         // consistent, so a poisoned lock is safe to take over.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` in one immediate (write-locking) transaction and commits it; rolls back if `f` fails or
-    /// panics. `BEGIN` and `COMMIT` are cached statements, so a transaction costs no parsing.
+    /// Groups write operations into shared commits (see the module docs).
+    pub fn with_group_commit(self, policy: GroupCommit) -> Self {
+        self.lock().grouping = Some(policy);
+        self
+    }
+
+    /// Commits the operations grouped so far.
+    pub fn flush(&self) -> Result<()> {
+        self.lock()
+            .commit_group()
+            .map_err(db("commit", "grouped operations"))
+    }
+
+    /// Runs `f` atomically: in one immediate (write-locking) transaction, or in a savepoint of the open
+    /// group when commits are grouped. Rolls back if `f` fails or panics. `BEGIN`, `SAVEPOINT` and
+    /// their ends are cached statements, so an operation costs no parsing.
     pub(crate) fn write<T>(
         &self,
         op: &'static str,
         key: &str,
         f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
-        let conn = self.lock();
-        conn.prepare_cached("BEGIN IMMEDIATE")
-            .and_then(|mut begin| begin.execute([]))
-            .map_err(db(op, key))?;
-        let mut transaction = OpenTransaction {
-            conn: &conn,
-            committed: false,
+        let mut guard = self.lock();
+        let db_state = &mut *guard;
+        if db_state.grouping.is_none() {
+            let conn = &db_state.conn;
+            conn.prepare_cached("BEGIN IMMEDIATE")
+                .and_then(|mut begin| begin.execute([]))
+                .map_err(db(op, key))?;
+            let mut transaction = OpenTransaction {
+                conn,
+                committed: false,
+            };
+            let value = f(conn)?;
+            conn.prepare_cached("COMMIT")
+                .and_then(|mut commit| commit.execute([]))
+                .map_err(db(op, key))?;
+            transaction.committed = true;
+            return Ok(value);
+        }
+        if db_state.open_group.is_none() || db_state.conn.is_autocommit() {
+            db_state
+                .conn
+                .prepare_cached("BEGIN IMMEDIATE")
+                .and_then(|mut begin| begin.execute([]))
+                .map_err(db(op, key))?;
+            db_state.open_group = Some((Instant::now(), 0));
+        }
+        let value = {
+            let conn = &db_state.conn;
+            conn.prepare_cached("SAVEPOINT soar_operation")
+                .and_then(|mut s| s.execute([]))
+                .map_err(db(op, key))?;
+            let mut savepoint = OpenSavepoint {
+                conn,
+                released: false,
+            };
+            let value = f(conn)?;
+            conn.prepare_cached("RELEASE soar_operation")
+                .and_then(|mut s| s.execute([]))
+                .map_err(db(op, key))?;
+            savepoint.released = true;
+            value
         };
-        let value = f(&conn)?;
-        conn.prepare_cached("COMMIT")
-            .and_then(|mut commit| commit.execute([]))
-            .map_err(db(op, key))?;
-        transaction.committed = true;
+        if let Some((_, writes)) = &mut db_state.open_group {
+            *writes += 1;
+        }
+        if db_state.group_due() {
+            db_state.commit_group().map_err(db(op, key))?;
+        }
         Ok(value)
     }
 
-    /// Runs `f` on the connection (reads; a single statement is atomic on its own).
+    /// Runs `f` on the connection (reads; a single statement is atomic on its own). A group of writes
+    /// that is due is committed first, so a process that stops writing still commits.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
-        f(&conn)
+        let mut guard = self.lock();
+        if guard.group_due() {
+            guard
+                .commit_group()
+                .map_err(db("commit", "grouped operations"))?;
+        }
+        f(&guard.conn)
+    }
+}
+
+impl Drop for LocalStore {
+    fn drop(&mut self) {
+        // Callers that must know whether the last group was committed call `flush` first; a drop has
+        // no one to report to.
+        let _ = self.lock().commit_group();
+    }
+}
+
+/// Undoes an operation of a group when dropped before it was released (an error or a panic in
+/// between); the group's earlier operations stay.
+struct OpenSavepoint<'a> {
+    conn: &'a Connection,
+    released: bool,
+}
+
+impl Drop for OpenSavepoint<'_> {
+    fn drop(&mut self) {
+        if !self.released && !self.conn.is_autocommit() {
+            let _ = self
+                .conn
+                .execute_batch("ROLLBACK TO soar_operation; RELEASE soar_operation");
+        }
     }
 }
 
@@ -320,6 +469,87 @@ mod tests {
     use crate::accounts::AccountDirectory;
     use crate::tickets::{NewTicket, TicketStore};
     use serde_json::json;
+
+    fn ticket_for(finding_id: &str) -> NewTicket {
+        NewTicket {
+            finding_id: finding_id.into(),
+            account: "111122223333".into(),
+            control_id: Some("S3.8".into()),
+            title: "t".into(),
+            severity: "HIGH".into(),
+            note: "n".into(),
+        }
+    }
+
+    /// Grouped writes are the writer's at once, another connection's after the group's commit, and
+    /// the drop of the store commits what is left.
+    #[test]
+    fn grouped_commits_become_visible_at_flush_and_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path())
+            .unwrap()
+            .with_group_commit(GroupCommit {
+                max_writes: 1000,
+                max_delay: Duration::from_secs(3600),
+            });
+        let other = LocalStore::open(dir.path()).unwrap();
+        store.open_for(&ticket_for("f-1")).unwrap();
+        assert!(
+            store.get_open("f-1").unwrap().is_some(),
+            "the writer sees its own"
+        );
+        assert!(
+            other.get_open("f-1").unwrap().is_none(),
+            "not committed yet"
+        );
+        store.flush().unwrap();
+        assert!(other.get_open("f-1").unwrap().is_some());
+
+        store.open_for(&ticket_for("f-2")).unwrap();
+        drop(store);
+        assert!(other.get_open("f-2").unwrap().is_some(), "dropping commits");
+    }
+
+    /// A group commits by itself once it holds `max_writes` operations.
+    #[test]
+    fn a_full_group_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path())
+            .unwrap()
+            .with_group_commit(GroupCommit {
+                max_writes: 2,
+                max_delay: Duration::from_secs(3600),
+            });
+        let other = LocalStore::open(dir.path()).unwrap();
+        store.open_for(&ticket_for("f-1")).unwrap();
+        assert!(other.get_open("f-1").unwrap().is_none());
+        store.open_for(&ticket_for("f-2")).unwrap();
+        assert!(other.get_open("f-1").unwrap().is_some());
+        assert!(other.get_open("f-2").unwrap().is_some());
+    }
+
+    /// A failed operation inside a group is undone alone: the group's earlier operations stay.
+    #[test]
+    fn a_failed_operation_in_a_group_is_undone_alone() {
+        let store = LocalStore::in_memory()
+            .unwrap()
+            .with_group_commit(GroupCommit::default());
+        store.open_for(&ticket_for("kept")).unwrap();
+        let err = store
+            .write("test", "lost", |conn| {
+                conn.execute(
+                    "INSERT INTO accounts (id, doc, cached_at) VALUES ('999999999999', '{}', 'now')",
+                    [],
+                )
+                .unwrap();
+                Err::<(), _>(StoreError::not_found("thing", "lost"))
+            })
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }));
+        store.flush().unwrap();
+        assert!(store.get_open("kept").unwrap().is_some());
+        assert!(store.get("999999999999").unwrap().is_none(), "rolled back");
+    }
 
     #[test]
     fn open_creates_the_layout_and_reopens() {
