@@ -97,15 +97,15 @@ impl Db {
 
     /// Commits the open group, if any. A failed commit rolls the whole group back.
     fn commit_group(&mut self) -> rusqlite::Result<()> {
-        if self.open_group.take().is_some() && !self.conn.is_autocommit() {
-            if let Err(e) = self
+        if self.open_group.take().is_some()
+            && !self.conn.is_autocommit()
+            && let Err(e) = self
                 .conn
                 .prepare_cached("COMMIT")
                 .and_then(|mut c| c.execute([]))
-            {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                return Err(e);
-            }
+        {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e);
         }
         Ok(())
     }
