@@ -14,6 +14,10 @@ use soar_asl::{ExecutionOptions, Status, Value};
 use soar_functions::{Registry, Services, Settings};
 use soar_store::{ChangeContext, FindingStore, GroupCommit, LocalStore};
 
+/// The allocator the `soar` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
@@ -38,24 +42,40 @@ fn findings(n: usize, round: usize) -> Vec<Json> {
         .collect()
 }
 
-fn setup() -> (Arc<LocalStore>, Arc<LocalRunner>) {
-    // The store `soar process` uses: SQLite in WAL mode and an outbox folder, in a fresh directory.
-    let dir = tempfile::tempdir().unwrap().keep();
+fn runner_over(store: &Arc<LocalStore>) -> Arc<LocalRunner> {
+    let services = Services::local(store.clone(), Settings::embedded());
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    Arc::new(LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap())
+}
+
+/// New findings, each ticketed and e-mailed: the longest common route (14 states, 9 task calls), over
+/// the store `soar process` uses (SQLite in WAL mode with grouped commits, `.eml` files in an outbox
+/// folder).
+#[divan::bench(sample_count = 10)]
+fn ticketed_findings(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
-        LocalStore::open(&dir)
+        LocalStore::open(dir.path())
             .unwrap()
             .with_group_commit(GroupCommit::default()),
     );
-    let services = Services::local(store.clone(), Settings::embedded());
-    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
-    let runner = LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap();
-    (store, Arc::new(runner))
+    process(bencher, &store);
 }
 
-/// New findings, each ticketed and e-mailed: the longest common route (14 states, 9 task calls).
+/// The same over an in-memory store (SQLite in memory, e-mails kept in memory): the engine and the
+/// task functions without the disk.
 #[divan::bench(sample_count = 10)]
-fn ticketed_findings(bencher: divan::Bencher) {
-    let (store, runner) = setup();
+fn ticketed_findings_in_memory(bencher: divan::Bencher) {
+    let store = Arc::new(
+        LocalStore::in_memory()
+            .unwrap()
+            .with_group_commit(GroupCommit::default()),
+    );
+    process(bencher, &store);
+}
+
+fn process(bencher: divan::Bencher, store: &Arc<LocalStore>) {
+    let runner = runner_over(store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

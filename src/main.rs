@@ -5,6 +5,11 @@
 
 mod cmd;
 
+/// mimalloc: the engine and the task functions allocate many small values from several threads, where
+/// glibc's allocator is slow (see benches/pipeline.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
