@@ -105,13 +105,43 @@ async fn a_failed_control_without_remediation_is_ticketed_and_the_team_emailed()
 
 #[tokio::test]
 async fn a_remediation_that_declines_falls_back_to_a_ticket() {
-    // S3.8 is remediation-enabled; SOARAutoRemediations has no remediation for it yet and says so.
+    // S3.8 is remediation-enabled, but the bucket is tagged soar:no-autoremediate: the remediation
+    // declines, saying why, and the team gets a ticket.
     let p = Pipeline::new();
-    let e = p.process(&example("securityhub-s3.8-failed.json")).await;
+    let mut finding = example("securityhub-s3.8-failed.json");
+    finding["Resources"][0]["Tags"]["soar:no-autoremediate"] = json!("public website");
+    let e = p.process(&finding).await;
     let out = output(&e);
     assert_eq!(out["db"]["decision"], "remediate");
     assert_eq!(out["actions"]["autoremediation_not_done"], true);
+    assert!(
+        out["messages"]["actions_required"]
+            .as_str()
+            .unwrap()
+            .contains("soar:no-autoremediate=public website")
+    );
     assert_eq!(route(&e), "ticketed");
+}
+
+#[tokio::test]
+async fn an_offline_remediation_is_a_recorded_plan_and_resolves_the_finding() {
+    // The embedded backend is a dry run: the remediation's plan is recorded and is the result.
+    let p = Pipeline::new();
+    let finding = example("securityhub-s3.8-failed.json");
+    let e = p.process(&finding).await;
+    let out = output(&e);
+    assert_eq!(route(&e), "remediated");
+    assert_eq!(out["db"]["remediation"]["outcome"], "planned");
+    assert!(
+        out["messages"]["actions_taken"]
+            .as_str()
+            .unwrap()
+            .contains("SOAR would turn on Block Public Access")
+    );
+    let plan = soar_store::ActionRecorder::recorded(&*p.store).unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].operation, "PutPublicAccessBlock");
+    assert_eq!(workflow_status(&p, &finding), "RESOLVED");
 }
 
 #[tokio::test]

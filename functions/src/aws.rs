@@ -11,6 +11,7 @@ use soar_aws::{
 use soar_store::plan::{ActionRecorder, PlannedCall};
 use soar_store::{Result as StoreResult, StoreError};
 
+use crate::remediations::{AwsRemediator, Remediator};
 use crate::{Services, Settings};
 
 /// The function environment SOAR needs on AWS; every name is the variable template.yaml sets.
@@ -34,6 +35,11 @@ pub struct AwsEnvironment {
     pub ticket_min_severity: String,
     /// `SOAR_INCIDENT_MIN_SEVERITY`.
     pub incident_min_severity: String,
+    /// `SOAR_CROSS_ACCOUNT_ROLE`: the role remediations assume in the finding's account (template
+    /// parameter `CrossAccountRoleName`). Optional, so that the functions that never remediate (and
+    /// `soar process --backend aws` without it) still run; a remediation without it is ticketed with
+    /// the reason.
+    pub cross_account_role: Option<String>,
 }
 
 /// A variable the environment lacks or holds in a form SOAR cannot use.
@@ -82,6 +88,9 @@ impl AwsEnvironment {
             security_team_email: required("SOAR_SECURITY_TEAM_EMAIL")?,
             ticket_min_severity: required("SOAR_TICKET_MIN_SEVERITY")?,
             incident_min_severity: required("SOAR_INCIDENT_MIN_SEVERITY")?,
+            cross_account_role: lookup("SOAR_CROSS_ACCOUNT_ROLE")
+                .map(|role| role.trim().to_owned())
+                .filter(|role| !role.is_empty()),
         })
     }
 
@@ -100,7 +109,8 @@ impl AwsEnvironment {
 
 impl Services {
     /// Every service over AWS: DynamoDB tables, Security Hub, Organizations and SES v2, through
-    /// `backend` (which honours `AWS_ENDPOINT_URL`).
+    /// `backend` (which honours `AWS_ENDPOINT_URL`); remediations through the cross-account role
+    /// `SOAR_CROSS_ACCOUNT_ROLE`, applied and verified.
     pub fn aws(backend: &AwsBackend, env: &AwsEnvironment, settings: Settings) -> Services {
         Services {
             accounts: Arc::new(OrganizationsDirectory::new(backend)),
@@ -119,6 +129,12 @@ impl Services {
             mailer: Arc::new(SesMailer::new(backend)),
             plan: Arc::new(NotDryRun),
             settings: Arc::new(env.settings(settings)),
+            remediator: match &env.cross_account_role {
+                Some(role) => Remediator::Aws(AwsRemediator::new(backend, role, true)),
+                None => Remediator::Unavailable(
+                    "SOAR_CROSS_ACCOUNT_ROLE is not set: SOAR does not know which role to assume in the finding's account (template.yaml sets it from the CrossAccountRoleName parameter)".into(),
+                ),
+            },
         }
     }
 }
@@ -158,6 +174,7 @@ mod tests {
             ("SOAR_SECURITY_TEAM_EMAIL", "secops@example.org"),
             ("SOAR_TICKET_MIN_SEVERITY", "MEDIUM"),
             ("SOAR_INCIDENT_MIN_SEVERITY", "CRITICAL"),
+            ("SOAR_CROSS_ACCOUNT_ROLE", "SOARCrossAccountRole"),
         ])
     }
 
@@ -172,6 +189,10 @@ mod tests {
         let env = read(&template_environment()).unwrap();
         assert_eq!(env.tickets_table, "soar-tickets-prod");
         assert_eq!(env.incident_expiration_days, 365);
+        assert_eq!(
+            env.cross_account_role.as_deref(),
+            Some("SOARCrossAccountRole")
+        );
         let settings = env.settings(Settings::embedded());
         assert_eq!(settings.email_from, "soar@example.org");
         assert_eq!(settings.email_cc, ["secops@example.org"]);
@@ -191,6 +212,10 @@ mod tests {
             read(&vars).unwrap_err().to_string(),
             "environment variable SOAR_TICKETS_TABLE: is not set (template.yaml's Globals set it for every function)"
         );
+        // The role is optional: without it, remediations are ticketed (see Services::aws).
+        let mut vars = template_environment();
+        vars.insert("SOAR_CROSS_ACCOUNT_ROLE", " ");
+        assert_eq!(read(&vars).unwrap().cross_account_role, None);
         let mut vars = template_environment();
         vars.insert("SOAR_INCIDENT_EXPIRATION_DAYS", "a year");
         let err = read(&vars).unwrap_err();

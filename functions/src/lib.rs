@@ -14,6 +14,7 @@ pub mod core;
 mod error;
 pub mod lambda;
 mod registry;
+pub mod remediations;
 pub mod securityhub;
 mod services;
 pub mod settings;

@@ -33,7 +33,7 @@ macro_rules! task {
 impl Registry {
     /// Every SOAR task.
     pub fn soar() -> Registry {
-        use crate::{core, securityhub, tickets};
+        use crate::{core, remediations, securityhub, tickets};
         let tasks: Vec<(&'static str, TaskFn)> = vec![
             ("set_up_scratchpad", task!(core::set_up_scratchpad::run)),
             ("get_account_data", task!(core::get_account_data::run)),
@@ -70,6 +70,7 @@ impl Registry {
             ("close_ticket", task!(tickets::close_ticket::run)),
             ("send_email", task!(tickets::send_email::run)),
             ("record_rejection", task!(tickets::record_rejection::run)),
+            ("remediate", task!(remediations::run)),
         ];
         Registry {
             tasks: tasks.into_iter().collect(),
@@ -87,6 +88,7 @@ impl Registry {
             | "suppress_finding"
             | "update_remediated_finding"
             | "update_ticketed_finding" => &[TOO_MANY_REQUESTS, DYNAMODB_THROTTLING],
+            "remediate" => crate::remediations::RETRYABLE,
             _ => &[DYNAMODB_THROTTLING],
         }
     }

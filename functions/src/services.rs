@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::Settings;
+use crate::remediations::Remediator;
 
 use soar_store::{
     AccountDirectory, ActionRecorder, EventLedger, FindingStore, IncidentStore, LocalStore, Mailer,
@@ -32,6 +33,8 @@ pub struct Services {
     pub plan: Arc<dyn ActionRecorder + Send + Sync>,
     /// What SOAR does with findings.
     pub settings: Arc<Settings>,
+    /// How auto-remediations reach AWS (offline: not at all, the plan is the result).
+    pub remediator: Remediator,
 }
 
 impl Services {
@@ -47,6 +50,7 @@ impl Services {
             mailer: store.clone(),
             plan: store,
             settings: Arc::new(settings),
+            remediator: Remediator::Offline,
         }
     }
 }

@@ -33,6 +33,11 @@ pub struct Settings {
     pub defer_autoremediations: bool,
     /// Hold back team tickets: findings that would be ticketed are left for later.
     pub defer_team_fixes: bool,
+    /// The account environments (`account.environment`: `DEV`, `STAGING`, ...) where remediations
+    /// that can disrupt a workload run; elsewhere (production, and accounts of unknown environment)
+    /// they become tickets saying why. None when absent: the safe default.
+    #[serde(default)]
+    pub disruptive_remediation_environments: BTreeSet<String>,
 }
 
 impl Settings {

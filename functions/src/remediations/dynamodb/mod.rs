@@ -1,0 +1,3 @@
+//! DynamoDB remediations.
+
+pub mod point_in_time_recovery;

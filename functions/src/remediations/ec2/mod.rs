@@ -1,0 +1,4 @@
+//! EC2 remediations.
+
+pub mod default_security_group;
+pub mod ebs_default_encryption;

@@ -1,0 +1,3 @@
+//! ECR remediations.
+
+pub mod scan_on_push;

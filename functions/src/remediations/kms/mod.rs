@@ -1,0 +1,3 @@
+//! KMS remediations.
+
+pub mod key_rotation;

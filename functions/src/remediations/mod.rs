@@ -1,0 +1,1036 @@
+//! Auto-remediations: the `remediate` task, which fixes the resource of a failed Security Hub control
+//! finding, proves it, and says what it did in words a resource owner understands.
+//!
+//! # Design
+//!
+//! **One handler, `remediate`, dispatching on the control id** (one Lambda function,
+//! `RemediateFunction`), rather than one handler per remediation. Why:
+//! - every remediation needs the same thing from its function: `sts:AssumeRole` on the cross-account
+//!   role (what it may change is decided by that role in each member account), so one function has
+//!   the one least-privilege role that fits them all, and 30+ functions would add 30+ copies of it;
+//! - the cache of SDK clients per (account, region) and of assumed-role credentials lives as long as
+//!   the process: one function keeps one warm cache for every control, where one function per control
+//!   would assume the role again in every one of them;
+//! - the state machine still has one Task state per remediation (the Choice on the control id routes
+//!   to it, with its own name in the execution history); the Task passes the control id it expects,
+//!   and the handler refuses a finding of another control, so the Choice and the code cannot disagree.
+//!
+//! **Every remediation follows the same steps**, driven by [`drive`] over the [`Remediation`] trait,
+//! so none can skip one:
+//! 1. validate the finding ([`target::Target`]): the control id, the resource of the control's type
+//!    and its id, the account and the region — `SOAR.InvalidFinding` naming the field otherwise;
+//! 2. opt-outs: the tag [`OPT_OUT_TAG`] on the resource (the finding's `Resources[].Tags`, the
+//!    scratchpad's `tags`, and the live tags once read), or a disruptive remediation in an account
+//!    whose environment is not in `settings.disruptive_remediation_environments` → the scratchpad
+//!    comes back with `actions.autoremediation_not_done` and the reason in
+//!    `messages.actions_required` (the ASFF processor tickets it);
+//! 3. read the current state; already compliant → change nothing and say so;
+//! 4. build the plan: the API calls with their exact arguments ([`Action`]); the calls applied are
+//!    built from the planned arguments, so what is done is exactly what the plan says;
+//! 5. apply it, unless dry-run; in dry-run the plan is recorded (`services.plan`) and is the result
+//!    (“Would …”);
+//! 6. verify by reading the state again: a change that did not take is `SOAR.RemediationNotVerified`;
+//! 7. write `messages.actions_taken` / `actions_required` and `db.remediation` (control, resource,
+//!    mode, outcome, plan).
+//!
+//! **Modes** ([`Remediator`]): `Offline` (the embedded default: no AWS at all, the state is taken from
+//! the finding and the plan is the result), `Aws` (the state is read through the cross-account role,
+//! the plan applied and verified), and `Aws` in dry-run (read live, plan, record, apply nothing).
+//!
+//! **Errors keep AWS's code** ([`aws::AwsFailure`]): throttling is [`THROTTLING`] and an unreachable
+//! or failing service (5xx, timeouts, connection errors) [`UNAVAILABLE`], both retried by the state
+//! machine with backoff; anything else is `<Service>.<AWS code>` (`S3.AccessDenied`,
+//! `EC2.InvalidGroup.NotFound`, `STS.AccessDenied` when the role cannot be assumed), which the state
+//! machine does not retry but catches into a ticket.
+
+pub mod aws;
+pub mod dynamodb;
+pub mod ec2;
+pub mod ecr;
+pub mod kms;
+pub mod s3;
+pub mod target;
+
+use std::future::Future;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use soar_json::Value as Json;
+use soar_model::scratchpad::Scratchpad;
+use soar_store::plan::PlannedCall;
+
+use crate::{Services, TaskError, names};
+pub use aws::{AwsRemediator, Clients};
+use target::Target;
+
+/// The resource tag that opts a resource out of auto-remediation (any value).
+pub const OPT_OUT_TAG: &str = "soar:no-autoremediate";
+
+/// An AWS service throttled the call: retried by the state machine.
+pub const THROTTLING: &str = "AWS.Throttling";
+/// An AWS service could not be reached or failed on its side (HTTP 5xx, timeout, connection): retried.
+pub const UNAVAILABLE: &str = "AWS.Unavailable";
+/// A change was applied but reading the resource again shows it did not take.
+pub const NOT_VERIFIED: &str = "SOAR.RemediationNotVerified";
+/// Remediation cannot run here (e.g. no cross-account role configured); not retried.
+pub const NOT_CONFIGURED: &str = "SOAR.RemediationNotConfigured";
+/// The task was asked for a control it has no remediation for; not retried.
+pub const UNKNOWN_CONTROL: &str = "SOAR.UnknownRemediation";
+
+/// The retryable errors `remediate` raises; the state machine's Task states retry exactly these.
+pub const RETRYABLE: &[&str] = &[THROTTLING, UNAVAILABLE];
+
+/// What a remediation is, for people and for the README's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// The Security Hub security control id (`S3.8`).
+    pub control: &'static str,
+    /// The control's title as Security Hub words it.
+    pub title: &'static str,
+    /// The ASFF resource type it remediates (`AwsS3Bucket`).
+    pub resource_type: &'static str,
+    /// Whether the change can break a workload that relies on the non-compliant setting.
+    pub disruptive: bool,
+    /// What it changes, in one line.
+    pub description: &'static str,
+    /// Every AWS API call it can make (`s3:GetPublicAccessBlock`), reads first.
+    pub api_calls: &'static [&'static str],
+}
+
+/// One step of a plan: the API call with its exact arguments, and what it does in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// The AWS service, as in IAM actions (`s3`, `ec2`).
+    pub service: &'static str,
+    /// The operation (`PutPublicAccessBlock`).
+    pub operation: &'static str,
+    /// The request's arguments, in the API's own field names.
+    pub parameters: Value,
+    /// What it does, as an infinitive phrase: “turn on … on S3 bucket b”.
+    pub todo: String,
+    /// What it did, in the past tense: “Turned on … on S3 bucket b”.
+    pub done: String,
+}
+
+impl Action {
+    /// The arguments read as `T` (how [`Remediation::apply`] gets the exact planned values).
+    pub fn arguments<T: for<'de> Deserialize<'de>>(&self) -> Result<T, TaskError> {
+        T::deserialize(&self.parameters).map_err(|e| {
+            TaskError::new(
+                names::INVALID_SCRATCHPAD,
+                format!(
+                    "the planned {}:{} has unexpected arguments: {e}",
+                    self.service, self.operation
+                ),
+            )
+        })
+    }
+}
+
+/// A remediation's answer to “what must change?”.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Nothing: the resource already complies; the text says how (“blocks all public access”).
+    Compliant(String),
+    /// These calls, in order.
+    Change(Vec<Action>),
+    /// It cannot be remediated automatically, for this reason (e.g. a key pending deletion).
+    Decline(String),
+}
+
+/// A remediation: the control-specific part of [`drive`]. Implementations are unit structs, one file
+/// each under the service's folder.
+pub trait Remediation: Send + Sync + 'static {
+    /// The state of the resource, as far as the control is concerned.
+    type State: Send + 'static;
+
+    /// What it is.
+    fn meta(&self) -> &'static Meta;
+
+    /// The resource's name for the API calls (bucket name, group id, ...) from the finding's resource
+    /// id, or what is wrong with the id.
+    fn resource_name(&self, id: &str) -> Result<String, String>;
+
+    /// The state as the finding shows it (`Resources[].Details`); what the finding does not say is
+    /// taken as non-compliant, because the control failed.
+    fn state_from_finding(&self, target: &Target) -> Self::State;
+
+    /// The live state.
+    fn read(
+        &self,
+        clients: &Clients,
+        target: &Target,
+    ) -> impl Future<Output = Result<Self::State, TaskError>> + Send;
+
+    /// The resource's live tags, read with the state (for the opt-out tag).
+    fn tags<'s>(&self, state: &'s Self::State) -> Vec<(&'s str, &'s str)>;
+
+    /// What must change.
+    fn plan(&self, target: &Target, state: &Self::State) -> Plan;
+
+    /// Makes one planned call (its arguments from `action.parameters`).
+    fn apply(
+        &self,
+        clients: &Clients,
+        target: &Target,
+        action: &Action,
+    ) -> impl Future<Output = Result<(), TaskError>> + Send;
+}
+
+/// How remediations reach AWS.
+#[derive(Clone, Debug)]
+pub enum Remediator {
+    /// No AWS at all (the embedded default): the state comes from the finding, the plan is recorded
+    /// in `services.plan` and is the result.
+    Offline,
+    /// Through the cross-account role in the finding's account and region.
+    Aws(AwsRemediator),
+    /// Remediation is not possible in this set-up, for this reason (e.g. no cross-account role): every
+    /// remediation fails with [`NOT_CONFIGURED`], and the finding is ticketed.
+    Unavailable(String),
+}
+
+/// Every remediation's metadata, in the order of the README's table.
+pub fn catalog() -> Vec<&'static Meta> {
+    vec![
+        s3::block_public_access::S3_8.meta(),
+        s3::tls_only_policy::S3_5.meta(),
+        ec2::default_security_group::EC2_2.meta(),
+        ec2::ebs_default_encryption::EC2_7.meta(),
+        kms::key_rotation::KMS_4.meta(),
+        dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
+        ecr::scan_on_push::ECR_1.meta(),
+    ]
+}
+
+/// The README's table of remediations (control, what it changes, the API calls, whether it can
+/// disrupt a workload), generated from [`catalog`]; a test keeps README.md equal to it.
+pub fn readme_table() -> String {
+    let mut out = String::from(
+        "| Control | What it changes | AWS API calls | Can disrupt a workload |\n|---|---|---|---|\n",
+    );
+    for meta in catalog() {
+        let calls: Vec<String> = meta.api_calls.iter().map(|c| format!("`{c}`")).collect();
+        out.push_str(&format!(
+            "| {} ({}) | {} | {} | {} |\n",
+            meta.control,
+            meta.title,
+            meta.description,
+            calls.join(", "),
+            if meta.disruptive { "yes" } else { "no" }
+        ));
+    }
+    out
+}
+
+/// The task's input: `{"control_id": "S3.8", "scratchpad": {...}}` (the Task state names the control
+/// its Choice routed on).
+#[derive(Deserialize)]
+struct Input {
+    control_id: String,
+}
+
+/// Runs the task `remediate`: `{"control_id", "scratchpad"}` in, the scratchpad out.
+pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, TaskError> {
+    let input: Json = input.into();
+    let Input { control_id } = soar_json::from_value(&input).map_err(|e| {
+        TaskError::new(
+            names::INVALID_SCRATCHPAD,
+            format!("remediate expects {{\"control_id\", \"scratchpad\"}}: {e}"),
+        )
+    })?;
+    let scratchpad = input.get("scratchpad").cloned().ok_or_else(|| {
+        TaskError::new(
+            names::INVALID_SCRATCHPAD,
+            "remediate expects {\"control_id\", \"scratchpad\"}: /scratchpad: missing field",
+        )
+    })?;
+    let pad = Scratchpad::from_value(scratchpad)?;
+    let pad = match control_id.as_str() {
+        "S3.8" => drive(&s3::block_public_access::S3_8, services, pad).await?,
+        "S3.5" => drive(&s3::tls_only_policy::S3_5, services, pad).await?,
+        "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
+        "EC2.7" => drive(&ec2::ebs_default_encryption::EC2_7, services, pad).await?,
+        "KMS.4" => drive(&kms::key_rotation::KMS_4, services, pad).await?,
+        "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
+        "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
+        other => {
+            return Err(TaskError::new(
+                UNKNOWN_CONTROL,
+                format!("SOAR has no remediation for control {other:?}"),
+            ));
+        }
+    };
+    Ok(pad.to_value())
+}
+
+/// The outcome written to `db.remediation.outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Remediated,
+    Planned,
+    AlreadyCompliant,
+    Declined,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Remediated => "remediated",
+            Outcome::Planned => "planned",
+            Outcome::AlreadyCompliant => "already_compliant",
+            Outcome::Declined => "declined",
+        }
+    }
+}
+
+/// The mode written to `db.remediation.mode`.
+fn mode_name(remediator: &Remediator) -> &'static str {
+    match remediator {
+        Remediator::Offline => "offline",
+        Remediator::Aws(aws) if aws.applies() => "live",
+        Remediator::Aws(_) => "dry_run",
+        Remediator::Unavailable(_) => "unavailable",
+    }
+}
+
+/// The steps every remediation follows; see the module documentation.
+pub async fn drive<R: Remediation>(
+    remediation: &'static R,
+    services: &Services,
+    mut pad: Scratchpad,
+) -> Result<Scratchpad, TaskError> {
+    let meta = remediation.meta();
+    let target = Target::from_scratchpad(&pad, meta, |id| remediation.resource_name(id))?;
+
+    if let Some(reason) = opt_out(services, &pad, &target, meta, &[]) {
+        return Ok(declined(
+            pad,
+            &target,
+            meta,
+            &reason,
+            mode_name(&services.remediator),
+        ));
+    }
+
+    let (state, live) = match &services.remediator {
+        Remediator::Offline => (remediation.state_from_finding(&target), false),
+        Remediator::Aws(aws) => {
+            let clients = aws.clients(&target.account, &target.region)?;
+            let target_ = target.clone();
+            let state = aws
+                .run(async move { remediation.read(&clients, &target_).await })
+                .await?;
+            (state, true)
+        }
+        Remediator::Unavailable(reason) => {
+            return Err(TaskError::new(NOT_CONFIGURED, reason.clone()));
+        }
+    };
+    if live {
+        let live_tags = remediation.tags(&state);
+        if let Some(reason) = opt_out(services, &pad, &target, meta, &live_tags) {
+            return Ok(declined(
+                pad,
+                &target,
+                meta,
+                &reason,
+                mode_name(&services.remediator),
+            ));
+        }
+    }
+
+    let mode = mode_name(&services.remediator);
+    let actions = match remediation.plan(&target, &state) {
+        Plan::Compliant(how) => {
+            pad.messages.actions_taken = format!(
+                "Nothing to do: {} already {how} ({} is compliant). SOAR changed nothing.",
+                target.describe(),
+                meta.control
+            );
+            pad.messages.actions_required = format!(
+                "None. {} was already compliant when SOAR checked; Security Hub will update the finding at its next check.",
+                target.describe()
+            );
+            record_outcome(
+                &mut pad,
+                &target,
+                meta,
+                mode,
+                Outcome::AlreadyCompliant,
+                &[],
+                None,
+            );
+            return Ok(pad);
+        }
+        Plan::Decline(reason) => {
+            return Ok(declined(pad, &target, meta, &reason, mode));
+        }
+        Plan::Change(actions) => actions,
+    };
+
+    match &services.remediator {
+        Remediator::Aws(aws) if aws.applies() => {
+            let clients = aws.clients(&target.account, &target.region)?;
+            let planned = actions.clone();
+            let target_ = target.clone();
+            aws.run(
+                async move { apply_and_verify(remediation, &clients, &target_, &planned).await },
+            )
+            .await?;
+            let done: Vec<&str> = actions.iter().map(|a| a.done.as_str()).collect();
+            pad.messages.actions_taken = format!(
+                "SOAR remediated {} on {}: {} SOAR read the resource again afterwards and it is now compliant.",
+                meta.control,
+                target.describe(),
+                sentences(&done)
+            );
+            pad.messages.actions_required = format!(
+                "Make the same change in the infrastructure code that manages {}, or the next deployment may undo it.",
+                target.describe()
+            );
+            record_outcome(
+                &mut pad,
+                &target,
+                meta,
+                mode,
+                Outcome::Remediated,
+                &actions,
+                None,
+            );
+        }
+        _ => {
+            // Offline, or dry-run over AWS: the plan is the result.
+            for action in &actions {
+                services
+                    .plan
+                    .record(&planned_call(&target, meta, action))
+                    .map_err(|e| {
+                        TaskError::new(
+                            names::STORE_FAILURE,
+                            format!("record the planned {}: {e}", action.operation),
+                        )
+                    })?;
+            }
+            let todo: Vec<String> = actions.iter().map(|a| a.todo.clone()).collect();
+            pad.messages.actions_taken = format!(
+                "Dry run, nothing was changed in AWS. To remediate {} on {}, SOAR would {}.",
+                meta.control,
+                target.describe(),
+                todo.join(", then ")
+            );
+            pad.messages.actions_required = format!(
+                "Review SOAR's plan; to fix it now, {}. Then make the same change in the infrastructure code that manages {}.",
+                todo.join(", then "),
+                target.describe()
+            );
+            record_outcome(
+                &mut pad,
+                &target,
+                meta,
+                mode,
+                Outcome::Planned,
+                &actions,
+                None,
+            );
+        }
+    }
+    Ok(pad)
+}
+
+/// Applies every planned call in order, then reads the resource again: anything still to change means
+/// the change did not take.
+async fn apply_and_verify<R: Remediation>(
+    remediation: &'static R,
+    clients: &Clients,
+    target: &Target,
+    actions: &[Action],
+) -> Result<(), TaskError> {
+    let mut applied = Vec::new();
+    for action in actions {
+        remediation
+            .apply(clients, target, action)
+            .await
+            .map_err(|e| {
+                if applied.is_empty() {
+                    e
+                } else {
+                    TaskError::new(
+                        &e.error,
+                        format!("{} (already applied: {})", e.cause, applied.join(", ")),
+                    )
+                }
+            })?;
+        applied.push(format!("{}:{}", action.service, action.operation));
+    }
+    // Some services (S3 policies, IAM) are eventually consistent: one second chance after a pause.
+    for attempt in 0..2 {
+        let state = remediation.read(clients, target).await?;
+        match remediation.plan(target, &state) {
+            Plan::Compliant(_) => return Ok(()),
+            Plan::Change(left) if attempt == 1 => {
+                let left: Vec<&str> = left.iter().map(|a| a.todo.as_str()).collect();
+                return Err(TaskError::new(
+                    NOT_VERIFIED,
+                    format!(
+                        "{} applied {} on {}, but reading it again it still needs to {}",
+                        remediation.meta().control,
+                        applied.join(", "),
+                        target.describe(),
+                        left.join(", then ")
+                    ),
+                ));
+            }
+            Plan::Decline(reason) if attempt == 1 => {
+                return Err(TaskError::new(
+                    NOT_VERIFIED,
+                    format!(
+                        "{} applied {} on {}, but reading it again: {reason}",
+                        remediation.meta().control,
+                        applied.join(", "),
+                        target.describe()
+                    ),
+                ));
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+        }
+    }
+    unreachable!("the second attempt returns")
+}
+
+/// Why the remediation must not run, if it must not: the opt-out tag on the resource (the finding's,
+/// the scratchpad's and the `live` tags), or a disruptive remediation outside the environments that
+/// allow one.
+fn opt_out(
+    services: &Services,
+    pad: &Scratchpad,
+    target: &Target,
+    meta: &Meta,
+    live: &[(&str, &str)],
+) -> Option<String> {
+    let tagged = target
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str(), "in the finding"))
+        .chain(
+            pad.tags
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str(), "in the finding")),
+        )
+        .chain(live.iter().map(|(k, v)| (*k, *v, "on the resource")))
+        .find(|(k, _, _)| *k == OPT_OUT_TAG);
+    if let Some((key, value, where_)) = tagged {
+        return Some(format!(
+            "{} is tagged {key}={value} ({where_}), which opts it out of automatic remediation. Please {}, or remove the tag to let SOAR do it.",
+            target.describe(),
+            lowercase_first(meta.description),
+        ));
+    }
+    if meta.disruptive {
+        let allowed = &services.settings.disruptive_remediation_environments;
+        let environment = pad
+            .account
+            .environment
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "UNKNOWN".to_owned());
+        if !allowed.contains(&environment) {
+            let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            return Some(format!(
+                "{} can disrupt a workload ({}), and account {} is {environment}: SOAR runs disruptive remediations only in {} (settings.disruptive_remediation_environments). Please {} after checking what depends on the current setting.",
+                meta.control,
+                lowercase_first(meta.description),
+                target.account,
+                if allowed.is_empty() {
+                    "no environment".to_owned()
+                } else {
+                    allowed.join(", ")
+                },
+                lowercase_first(meta.description),
+            ));
+        }
+    }
+    None
+}
+
+/// The scratchpad of a remediation that did not run: a ticket for the team, with the reason.
+fn declined(
+    mut pad: Scratchpad,
+    target: &Target,
+    meta: &Meta,
+    reason: &str,
+    mode: &str,
+) -> Scratchpad {
+    pad.actions.autoremediation_not_done = true;
+    pad.messages.actions_taken = format!(
+        "None: SOAR did not remediate {} on {}.",
+        meta.control,
+        target.describe()
+    );
+    pad.messages.actions_required = reason.to_owned();
+    record_outcome(
+        &mut pad,
+        target,
+        meta,
+        mode,
+        Outcome::Declined,
+        &[],
+        Some(reason),
+    );
+    pad
+}
+
+/// `db.remediation`: what happened, for later states, e--mails and tests.
+fn record_outcome(
+    pad: &mut Scratchpad,
+    target: &Target,
+    meta: &Meta,
+    mode: &str,
+    outcome: Outcome,
+    actions: &[Action],
+    reason: Option<&str>,
+) {
+    let plan: Vec<Value> = actions
+        .iter()
+        .map(|a| {
+            json!({"service": a.service, "operation": a.operation, "parameters": a.parameters, "description": a.todo})
+        })
+        .collect();
+    let mut record = json!({
+        "control": meta.control,
+        "resource_type": meta.resource_type,
+        "resource": target.resource_id,
+        "account": target.account,
+        "region": target.region,
+        "mode": mode,
+        "outcome": outcome.as_str(),
+        "plan": plan,
+    });
+    if let Some(reason) = reason {
+        record["reason"] = reason.into();
+    }
+    pad.db.insert("remediation".into(), record);
+}
+
+/// The plan entry of one action.
+fn planned_call(target: &Target, meta: &Meta, action: &Action) -> PlannedCall {
+    PlannedCall {
+        at: time::OffsetDateTime::now_utc(),
+        service: action.service.to_owned(),
+        operation: action.operation.to_owned(),
+        account: Some(target.account.clone()),
+        region: Some(target.region.clone()),
+        parameters: action.parameters.clone(),
+        reason: format!(
+            "auto-remediation of {} for finding {}: {}",
+            meta.control, target.finding_id, action.todo
+        ),
+    }
+}
+
+/// Sentences joined, each ending with a full stop.
+fn sentences(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            let p = p.trim_end_matches('.');
+            format!("{p}.")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use soar_model::scratchpad::Environment;
+
+    use super::testing::{fixture, input};
+    use super::*;
+    use crate::testing::services;
+
+    /// Every remediation and the exact calls it plans from its example (non-compliant) finding.
+    fn expected_plans() -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
+        vec![
+            (
+                "S3.8",
+                vec![(
+                    "PutPublicAccessBlock",
+                    json!({"Bucket": "example-payments-uploads", "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}}),
+                )],
+            ),
+            (
+                "S3.5",
+                vec![(
+                    "PutBucketPolicy",
+                    json!({"Bucket": "example-data-landing", "Policy": {"Version": "2012-10-17", "Statement": [
+                        s3::tls_only_policy::statement("example-data-landing")]}}),
+                )],
+            ),
+            (
+                "EC2.2",
+                vec![
+                    (
+                        "RevokeSecurityGroupIngress",
+                        json!({"GroupId": "sg-0a1b2c3d4e5f60718", "IpPermissions": [{"IpProtocol": "-1",
+                            "UserIdGroupPairs": [{"GroupId": "sg-0a1b2c3d4e5f60718", "UserId": "111122223333"}]}]}),
+                    ),
+                    (
+                        "RevokeSecurityGroupEgress",
+                        json!({"GroupId": "sg-0a1b2c3d4e5f60718", "IpPermissions": [{"IpProtocol": "-1",
+                            "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+                    ),
+                ],
+            ),
+            ("EC2.7", vec![("EnableEbsEncryptionByDefault", json!({}))]),
+            (
+                "KMS.4",
+                vec![(
+                    "EnableKeyRotation",
+                    json!({"KeyId": "3f9c2a1e-7b4d-4e8f-9a6c-5d2b1e0f8a73"}),
+                )],
+            ),
+            (
+                "DynamoDB.2",
+                vec![(
+                    "UpdateContinuousBackups",
+                    json!({"TableName": "payments-ledger",
+                        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+                )],
+            ),
+            (
+                "ECR.1",
+                vec![(
+                    "PutImageScanningConfiguration",
+                    json!({"registryId": "777788889999", "repositoryName": "data/ingest-worker",
+                        "imageScanningConfiguration": {"scanOnPush": true}}),
+                )],
+            ),
+        ]
+    }
+
+    async fn remediate(
+        services: &Services,
+        control: &str,
+        finding: Value,
+        environment: Environment,
+    ) -> Result<Value, TaskError> {
+        run(services, input(control, finding, environment))
+            .await
+            .map(|out| out.to_json())
+    }
+
+    /// README.md's table is the catalog's: it cannot drift from the code.
+    #[test]
+    fn the_readme_table_is_generated_from_the_catalog() {
+        let readme = include_str!("../../../README.md");
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's Auto-remediations table is out of date; replace it with:\n{table}"
+        );
+    }
+
+    #[test]
+    fn the_catalog_covers_every_dispatched_control_once() {
+        let controls: Vec<&str> = catalog().iter().map(|m| m.control).collect();
+        let plans: Vec<&str> = expected_plans().iter().map(|(c, _)| *c).collect();
+        assert_eq!(controls, plans);
+        for meta in catalog() {
+            assert!(!meta.api_calls.is_empty() && !meta.description.is_empty());
+            assert!(
+                meta.api_calls.iter().all(|c| c.contains(':')),
+                "{}",
+                meta.control
+            );
+        }
+    }
+
+    /// Offline (the embedded default), every example finding gives its plan: recorded, and the result.
+    #[tokio::test]
+    async fn offline_every_non_compliant_finding_gives_its_recorded_plan() {
+        for (control, calls) in expected_plans() {
+            let services = services();
+            let out = remediate(&services, control, fixture(control), Environment::Dev)
+                .await
+                .unwrap_or_else(|e| panic!("{control}: {e}"));
+            assert_eq!(
+                out["actions"]["autoremediation_not_done"], false,
+                "{control}"
+            );
+            let record = &out["db"]["remediation"];
+            assert_eq!(record["outcome"], "planned", "{control}");
+            assert_eq!(record["mode"], "offline");
+            assert_eq!(record["control"], control);
+            let planned: Vec<(String, Value)> = services
+                .plan
+                .recorded()
+                .unwrap()
+                .into_iter()
+                .map(|c| {
+                    assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+                    assert!(c.reason.contains(control), "{}", c.reason);
+                    (c.operation, c.parameters)
+                })
+                .collect();
+            let expected: Vec<(String, Value)> = calls
+                .iter()
+                .map(|(op, params)| (op.to_string(), params.clone()))
+                .collect();
+            assert_eq!(planned, expected, "{control}");
+            assert_eq!(
+                record["plan"].as_array().unwrap().len(),
+                calls.len(),
+                "{control}"
+            );
+            let taken = out["messages"]["actions_taken"].as_str().unwrap();
+            assert!(
+                taken.starts_with("Dry run, nothing was changed in AWS.")
+                    && taken.contains("SOAR would"),
+                "{control}: {taken}"
+            );
+        }
+    }
+
+    /// What the finding shows as already compliant is left alone, and the result says so.
+    #[tokio::test]
+    async fn offline_a_compliant_resource_is_left_alone() {
+        let compliant: Vec<(&str, &str, Value)> = vec![
+            (
+                "S3.8",
+                "/Resources/0/Details/AwsS3Bucket/PublicAccessBlockConfiguration",
+                json!({"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}),
+            ),
+            (
+                "EC2.2",
+                "/Resources/0/Details/AwsEc2SecurityGroup",
+                json!({"GroupName": "default", "GroupId": "sg-0a1b2c3d4e5f60718", "IpPermissions": [], "IpPermissionsEgress": []}),
+            ),
+            (
+                "KMS.4",
+                "/Resources/0/Details/AwsKmsKey/KeyRotationStatus",
+                json!(true),
+            ),
+            (
+                "ECR.1",
+                "/Resources/0/Details/AwsEcrRepository/ImageScanningConfiguration",
+                json!({"ScanOnPush": true}),
+            ),
+        ];
+        for (control, pointer, value) in compliant {
+            let mut finding = fixture(control);
+            *finding.pointer_mut(pointer).unwrap() = value;
+            let services = services();
+            let out = remediate(&services, control, finding, Environment::Dev)
+                .await
+                .unwrap();
+            assert_eq!(out["db"]["remediation"]["outcome"], "already_compliant");
+            assert_eq!(out["actions"]["autoremediation_not_done"], false);
+            assert!(
+                out["messages"]["actions_taken"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Nothing to do:"),
+                "{control}: {}",
+                out["messages"]["actions_taken"]
+            );
+            assert!(services.plan.recorded().unwrap().is_empty(), "{control}");
+        }
+    }
+
+    /// The opt-out tag, on the finding's resource or in the scratchpad's tags, makes a ticket with the
+    /// reason; nothing is planned.
+    #[tokio::test]
+    async fn the_opt_out_tag_turns_every_remediation_into_a_ticket() {
+        for (control, _) in expected_plans() {
+            let mut finding = fixture(control);
+            finding["Resources"][0]["Tags"] = json!({"team": "x", OPT_OUT_TAG: "legacy clients"});
+            let services = services();
+            let out = remediate(&services, control, finding, Environment::Dev)
+                .await
+                .unwrap();
+            assert_eq!(
+                out["actions"]["autoremediation_not_done"], true,
+                "{control}"
+            );
+            assert_eq!(out["db"]["remediation"]["outcome"], "declined");
+            let required = out["messages"]["actions_required"].as_str().unwrap();
+            assert!(
+                required.contains("soar:no-autoremediate=legacy clients"),
+                "{control}: {required}"
+            );
+            assert!(services.plan.recorded().unwrap().is_empty());
+            // The rest of the scratchpad is intact.
+            assert_eq!(out["finding"]["Resources"][0]["Tags"]["team"], "x");
+        }
+        // The same tag among the scratchpad's resource tags.
+        let mut pad = input("S3.8", fixture("S3.8"), Environment::Dev);
+        pad["scratchpad"]["tags"] = json!({OPT_OUT_TAG: "true"});
+        let out = run(&services(), pad).await.unwrap().to_json();
+        assert_eq!(out["actions"]["autoremediation_not_done"], true);
+    }
+
+    /// Disruptive remediations run only in the environments the settings allow; the others anywhere.
+    #[tokio::test]
+    async fn disruptive_remediations_do_not_run_in_production() {
+        for meta in catalog() {
+            for environment in [Environment::Prod, Environment::Unknown, Environment::Dev] {
+                let services = services();
+                let out = remediate(
+                    &services,
+                    meta.control,
+                    fixture(meta.control),
+                    environment.clone(),
+                )
+                .await
+                .unwrap();
+                let declined = meta.disruptive && environment != Environment::Dev;
+                assert_eq!(
+                    out["actions"]["autoremediation_not_done"], declined,
+                    "{} in {environment}",
+                    meta.control
+                );
+                if declined {
+                    let required = out["messages"]["actions_required"].as_str().unwrap();
+                    assert!(
+                        required.contains(&format!("is {environment}"))
+                            && required.contains("disruptive_remediation_environments"),
+                        "{required}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_findings_are_refused_naming_the_field() {
+        let services = services();
+        let cases: Vec<(&str, &str, Value, &str)> = vec![
+            (
+                "S3.8",
+                "/Resources",
+                json!([]),
+                "/finding/Resources: no resource of type AwsS3Bucket",
+            ),
+            (
+                "S3.8",
+                "/Resources/0/Id",
+                json!("example-payments-uploads"),
+                "/finding/Resources/0/Id: expected the ARN of an S3 bucket",
+            ),
+            (
+                "KMS.4",
+                "/Resources/0/Id",
+                json!(
+                    "arn:aws:kms:eu-west-1:999999999999:key/3f9c2a1e-7b4d-4e8f-9a6c-5d2b1e0f8a73"
+                ),
+                "/finding/Resources/0/Id: the resource is in account 999999999999",
+            ),
+            (
+                "DynamoDB.2",
+                "/Resources/0/Id",
+                json!("arn:aws:dynamodb:us-east-1:111122223333:table/payments-ledger"),
+                "/finding/Resources/0/Id: the resource is in region us-east-1",
+            ),
+            (
+                "EC2.2",
+                "/Resources/0/Region",
+                json!("eu west 1"),
+                "/finding/Resources/0/Region: not a region name",
+            ),
+            (
+                "ECR.1",
+                "/Compliance/SecurityControlId",
+                json!("ECR.3"),
+                "/finding/Compliance/SecurityControlId: the finding is about control ECR.3, not ECR.1",
+            ),
+            (
+                "EC2.7",
+                "/Resources/0/Id",
+                json!("AWS::::Account:1111"),
+                "/finding/Resources/0/Id: expected an account resource id",
+            ),
+        ];
+        for (control, pointer, value, message) in cases {
+            let mut finding = fixture(control);
+            *finding.pointer_mut(pointer).unwrap() = value;
+            let e = remediate(&services, control, finding, Environment::Dev)
+                .await
+                .unwrap_err();
+            assert_eq!(e.error, names::INVALID_FINDING, "{control}: {e}");
+            assert!(e.cause.starts_with(message), "{control}: {}", e.cause);
+        }
+        let mut finding = fixture("S3.8");
+        finding.as_object_mut().unwrap().remove("AwsAccountId");
+        let e = remediate(&services, "S3.8", finding, Environment::Dev)
+            .await
+            .unwrap_err();
+        assert_eq!(e.error, names::INVALID_FINDING);
+        assert!(e.cause.contains("AwsAccountId"), "{}", e.cause);
+        assert!(services.plan.recorded().unwrap().is_empty());
+
+        let e = run(
+            &services,
+            json!({"scratchpad": {"finding": fixture("S3.8")}}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.error, names::INVALID_SCRATCHPAD);
+        let e = run(
+            &services,
+            input("EC2.19", fixture("S3.8"), Environment::Dev),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.error, UNKNOWN_CONTROL);
+    }
+
+    #[tokio::test]
+    async fn declines_say_why_the_resource_cannot_be_remediated() {
+        let services = services();
+        let mut finding = fixture("KMS.4");
+        finding["Resources"][0]["Details"]["AwsKmsKey"]["KeyState"] = json!("PendingDeletion");
+        let out = remediate(&services, "KMS.4", finding, Environment::Prod)
+            .await
+            .unwrap();
+        assert_eq!(out["actions"]["autoremediation_not_done"], true);
+        assert!(
+            out["messages"]["actions_required"]
+                .as_str()
+                .unwrap()
+                .contains("is PendingDeletion"),
+            "{}",
+            out["messages"]["actions_required"]
+        );
+        let mut finding = fixture("EC2.2");
+        finding["Resources"][0]["Details"]["AwsEc2SecurityGroup"]["GroupName"] = json!("web");
+        let out = remediate(&services, "EC2.2", finding, Environment::Dev)
+            .await
+            .unwrap();
+        assert_eq!(out["actions"]["autoremediation_not_done"], true);
+        assert!(services.plan.recorded().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_a_cross_account_role_every_remediation_fails_to_a_ticket() {
+        let mut services = services();
+        services.remediator = Remediator::Unavailable("SOAR_CROSS_ACCOUNT_ROLE is not set".into());
+        let e = remediate(&services, "KMS.4", fixture("KMS.4"), Environment::Dev)
+            .await
+            .unwrap_err();
+        assert_eq!(e.error, NOT_CONFIGURED);
+        assert!(!RETRYABLE.contains(&e.error.as_str()));
+    }
+}

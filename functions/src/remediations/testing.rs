@@ -1,0 +1,28 @@
+//! Test helpers of the remediations: the example findings and the task's input.
+
+use serde_json::{Value, json};
+use soar_model::scratchpad::{Environment, Scratchpad};
+
+/// The example finding of `control` (examples/findings/remediations/, S3.8 the main example).
+pub(crate) fn fixture(control: &str) -> Value {
+    let text = match control {
+        "S3.8" => include_str!("../../../examples/findings/securityhub-s3.8-failed.json"),
+        "S3.5" => include_str!("../../../examples/findings/remediations/s3.5-failed.json"),
+        "EC2.2" => include_str!("../../../examples/findings/remediations/ec2.2-failed.json"),
+        "EC2.7" => include_str!("../../../examples/findings/remediations/ec2.7-failed.json"),
+        "KMS.4" => include_str!("../../../examples/findings/remediations/kms.4-failed.json"),
+        "DynamoDB.2" => {
+            include_str!("../../../examples/findings/remediations/dynamodb.2-failed.json")
+        }
+        "ECR.1" => include_str!("../../../examples/findings/remediations/ecr.1-failed.json"),
+        other => panic!("no example finding for {other}"),
+    };
+    serde_json::from_str(text).expect("example finding")
+}
+
+/// The input of `remediate` for `finding`, in an account of `environment`.
+pub(crate) fn input(control: &str, finding: Value, environment: Environment) -> Value {
+    let mut pad = Scratchpad::new(finding);
+    pad.account.environment = Some(environment);
+    json!({"control_id": control, "scratchpad": pad.to_value().to_json()})
+}

@@ -1,0 +1,621 @@
+//! Auto-remediations end to end against moto's server: for every remediation whose service moto
+//! emulates, the non-compliant resource is created in moto, the REAL statemachines/auto_remediations.asl.yaml
+//! runs on soar's engine (LocalRunner over template.yaml) with the `remediate` task reaching moto through
+//! the cross-account role (moto's STS AssumeRole), and the resource is checked compliant by reading it
+//! back; a second run says it already was. Also: the whole ASFF processor resolving the finding, the dry
+//! run over AWS, and fault injection (every remediation failing in turn ends as a ticket, the scratchpad
+//! otherwise intact).
+//!
+//! moto is started per test (`soar_testkit::Moto`); without it the tests skip, unless `CI` is set.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use serde_json::{Value as Json, json};
+use soar::runner::{LocalRunner, imported_event, route_of};
+use soar_asl::{ExecutionOptions, Status, Value};
+use soar_aws::AwsBackend;
+use soar_functions::remediations::{AwsRemediator, Remediator};
+use soar_functions::{Registry, Services, Settings};
+use soar_model::scratchpad::{Environment, Scratchpad};
+use soar_store::{ChangeContext, FindingIdentifier, FindingStore, LocalStore};
+use soar_testkit::Moto;
+
+const ROLE: &str = "SOARRemediation";
+const REGION: &str = "eu-west-1";
+
+fn fixture(name: &str) -> Json {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/findings")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The runner over template.yaml with the embedded store and remediations through `remediator`.
+struct Harness {
+    store: Arc<LocalStore>,
+    runner: LocalRunner,
+}
+
+impl Harness {
+    fn new(remediator: Remediator) -> Harness {
+        let store = Arc::new(LocalStore::in_memory().unwrap());
+        let mut services = Services::local(store.clone(), Settings::embedded());
+        services.remediator = remediator;
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+        let runner =
+            LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap();
+        Harness { store, runner }
+    }
+
+    /// Runs SOARAutoRemediations on the scratchpad of `finding` in a DEV account; its output.
+    async fn remediate(&self, finding: &Json) -> Json {
+        let e = self
+            .runner
+            .run(
+                "AutoRemediations",
+                Value::from(scratchpad(finding)),
+                ExecutionOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(e.status, Status::Succeeded, "{:?}", e.error);
+        e.output.unwrap().to_json()
+    }
+}
+
+fn scratchpad(finding: &Json) -> Json {
+    let mut pad = Scratchpad::new(finding.clone());
+    pad.account.id = finding["AwsAccountId"].as_str().map(str::to_owned);
+    pad.account.environment = Some(Environment::Dev);
+    pad.tags = [("team".to_owned(), "platform".to_owned())]
+        .into_iter()
+        .collect();
+    pad.db.insert("decision".into(), "remediate".into());
+    pad.to_value().to_json()
+}
+
+/// moto, the backend over it and the SDK configuration of `account` (through the role, as SOAR sees
+/// it: moto's AssumeRole gives credentials of that account).
+fn aws(moto: &Moto, account: &str) -> (AwsBackend, SdkConfig) {
+    let backend = AwsBackend::from_sdk_config(moto.sdk_config()).unwrap();
+    let config = backend
+        .cross_account(ROLE)
+        .with_home_account("000000000000")
+        .config_for(account, REGION)
+        .unwrap();
+    (backend, config)
+}
+
+fn live(backend: &AwsBackend) -> Harness {
+    Harness::new(Remediator::Aws(AwsRemediator::new(backend, ROLE, true)))
+}
+
+/// Asserts a live run remediated `control` and left the rest of the scratchpad as it was.
+fn assert_remediated(out: &Json, finding: &Json, control: &str) {
+    let record = &out["db"]["remediation"];
+    assert_eq!(record["outcome"], "remediated", "{out:#}");
+    assert_eq!(record["mode"], "live");
+    assert_eq!(record["control"], control);
+    assert_eq!(out["actions"]["autoremediation_not_done"], false);
+    let taken = out["messages"]["actions_taken"].as_str().unwrap();
+    assert!(
+        taken.starts_with(&format!("SOAR remediated {control} on "))
+            && taken.contains("now compliant"),
+        "{taken}"
+    );
+    assert_eq!(&out["finding"], finding);
+    assert_eq!(out["tags"]["team"], "platform");
+    assert_eq!(out["db"]["decision"], "remediate");
+}
+
+fn assert_already_compliant(out: &Json) {
+    assert_eq!(
+        out["db"]["remediation"]["outcome"], "already_compliant",
+        "{out:#}"
+    );
+    assert!(
+        out["messages"]["actions_taken"]
+            .as_str()
+            .unwrap()
+            .starts_with("Nothing to do:")
+    );
+    assert_eq!(out["actions"]["autoremediation_not_done"], false);
+}
+
+async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_8_blocks_public_access_and_respects_the_live_opt_out_tag() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("securityhub-s3.8-failed.json");
+    let (backend, config) = aws(&moto, "444455556666");
+    let s3 = s3_client(&config);
+    create_bucket(&s3, "example-payments-uploads").await;
+    let h = live(&backend);
+
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "S3.8");
+    let c = s3
+        .get_public_access_block()
+        .bucket("example-payments-uploads")
+        .send()
+        .await
+        .unwrap()
+        .public_access_block_configuration
+        .unwrap();
+    assert_eq!(
+        [
+            c.block_public_acls,
+            c.ignore_public_acls,
+            c.block_public_policy,
+            c.restrict_public_buckets
+        ],
+        [Some(true); 4]
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    // A bucket tagged soar:no-autoremediate (only on the resource, not in the finding) is left alone.
+    use aws_sdk_s3::types::{Tag, Tagging};
+    create_bucket(&s3, "example-legacy-site").await;
+    s3.put_bucket_tagging()
+        .bucket("example-legacy-site")
+        .tagging(
+            Tagging::builder()
+                .tag_set(
+                    Tag::builder()
+                        .key("soar:no-autoremediate")
+                        .value("public website")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut tagged = finding.clone();
+    tagged["Resources"][0]["Id"] = json!("arn:aws:s3:::example-legacy-site");
+    let out = h.remediate(&tagged).await;
+    assert_eq!(out["actions"]["autoremediation_not_done"], true);
+    assert_eq!(out["db"]["remediation"]["outcome"], "declined");
+    assert!(
+        out["messages"]["actions_required"]
+            .as_str()
+            .unwrap()
+            .contains("soar:no-autoremediate=public website (on the resource)")
+    );
+    let untouched = s3
+        .get_public_access_block()
+        .bucket("example-legacy-site")
+        .send()
+        .await;
+    assert!(untouched.is_err(), "no Block Public Access was put");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_5_adds_the_tls_statement_keeping_the_existing_policy() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/s3.5-failed.json");
+    let (backend, config) = aws(&moto, "777788889999");
+    let s3 = s3_client(&config);
+    create_bucket(&s3, "example-data-landing").await;
+    let existing = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "ReadForAnalytics", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::777788889999:root"},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-data-landing/*"}]});
+    s3.put_bucket_policy()
+        .bucket("example-data-landing")
+        .policy(existing.to_string())
+        .send()
+        .await
+        .unwrap();
+    let h = live(&backend);
+
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "S3.5");
+    let policy: Json = serde_json::from_str(
+        &s3.get_bucket_policy()
+            .bucket("example-data-landing")
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap(),
+    )
+    .unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2, "{policy:#}");
+    assert_eq!(statements[0], existing["Statement"][0]);
+    assert_eq!(statements[1]["Sid"], "SOARDenyInsecureTransport");
+    assert_eq!(
+        statements[1]["Condition"]["Bool"]["aws:SecureTransport"],
+        "false"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_2_revokes_every_rule_of_the_default_security_group() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "111122223333");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let describe = || async {
+        ec2.describe_security_groups()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("group-name")
+                    .values("default")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .security_groups
+            .unwrap()
+            .remove(0)
+    };
+    let id = describe().await.group_id.unwrap();
+    // moto's default group allows all outbound traffic (as AWS's does) but, unlike AWS's, has no
+    // inbound rule: open SSH to the world, a typical reason the control fails.
+    use aws_sdk_ec2::types::{IpPermission, IpRange};
+    ec2.authorize_security_group_ingress()
+        .group_id(&id)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let group = describe().await;
+    assert!(
+        !group.ip_permissions().is_empty() && !group.ip_permissions_egress().is_empty(),
+        "the default group allows traffic: {group:?}"
+    );
+    let mut finding = fixture("remediations/ec2.2-failed.json");
+    finding["Resources"][0]["Id"] = json!(format!(
+        "arn:aws:ec2:{REGION}:111122223333:security-group/{id}"
+    ));
+    finding["Resources"][0]["Details"]["AwsEc2SecurityGroup"]["GroupId"] = json!(id);
+    let h = live(&backend);
+
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "EC2.2");
+    assert_eq!(
+        out["db"]["remediation"]["plan"].as_array().unwrap().len(),
+        2
+    );
+    let group = describe().await;
+    assert!(group.ip_permissions().is_empty(), "{group:?}");
+    assert!(group.ip_permissions_egress().is_empty(), "{group:?}");
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_7_turns_on_ebs_encryption_by_default() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/ec2.7-failed.json");
+    let (backend, config) = aws(&moto, "111122223333");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let enabled = || async {
+        ec2.get_ebs_encryption_by_default()
+            .send()
+            .await
+            .unwrap()
+            .ebs_encryption_by_default
+    };
+    assert_eq!(enabled().await, Some(false));
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "EC2.7");
+    assert_eq!(enabled().await, Some(true));
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kms_4_turns_on_key_rotation() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "444455556666");
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms
+        .create_key()
+        .description("platform artifacts bucket key")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let mut finding = fixture("remediations/kms.4-failed.json");
+    finding["Resources"][0]["Id"] = json!(format!("arn:aws:kms:{REGION}:444455556666:key/{key}"));
+    let rotation = || async {
+        kms.get_key_rotation_status()
+            .key_id(&key)
+            .send()
+            .await
+            .unwrap()
+            .key_rotation_enabled
+    };
+    assert!(!rotation().await);
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "KMS.4");
+    assert!(rotation().await);
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_2_turns_on_point_in_time_recovery() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/dynamodb.2-failed.json");
+    let (backend, config) = aws(&moto, "111122223333");
+    soar_testkit::create_table(&config, "payments-ledger").await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let status = || async {
+        ddb.describe_continuous_backups()
+            .table_name("payments-ledger")
+            .send()
+            .await
+            .unwrap()
+            .continuous_backups_description
+            .unwrap()
+            .point_in_time_recovery_description
+            .unwrap()
+            .point_in_time_recovery_status
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    assert_eq!(status().await, "DISABLED");
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "DynamoDB.2");
+    assert_eq!(status().await, "ENABLED");
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecr_1_turns_on_scan_on_push() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/ecr.1-failed.json");
+    let (backend, config) = aws(&moto, "777788889999");
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    ecr.create_repository()
+        .repository_name("data/ingest-worker")
+        .send()
+        .await
+        .unwrap();
+    let scan_on_push = || async {
+        ecr.describe_repositories()
+            .repository_names("data/ingest-worker")
+            .send()
+            .await
+            .unwrap()
+            .repositories
+            .unwrap()[0]
+            .image_scanning_configuration
+            .as_ref()
+            .is_some_and(|c| c.scan_on_push)
+    };
+    assert!(!scan_on_push().await);
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "ECR.1");
+    assert!(scan_on_push().await);
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+/// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
+/// remediated in moto, then RESOLVED in the finding store with SOAR's note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_asff_processor_remediates_and_resolves_the_finding() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("securityhub-s3.8-failed.json");
+    let (backend, config) = aws(&moto, "444455556666");
+    let s3 = s3_client(&config);
+    create_bucket(&s3, "example-payments-uploads").await;
+    let h = live(&backend);
+    h.store
+        .batch_import_findings(
+            std::slice::from_ref(&finding),
+            &ChangeContext::new("finding-provider"),
+        )
+        .unwrap();
+    let e = h
+        .runner
+        .run(
+            "AsffProcessor",
+            Value::from(imported_event(&finding)),
+            ExecutionOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(e.status, Status::Succeeded, "{:?}", e.error);
+    let out = e.output.unwrap().to_json();
+    assert_eq!(route_of(&out), "remediated", "{out:#}");
+    let stored = h
+        .store
+        .get_finding(&FindingIdentifier::new(
+            finding["Id"].as_str().unwrap(),
+            finding["ProductArn"].as_str().unwrap(),
+        ))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored["Workflow"]["Status"], "RESOLVED");
+    assert!(
+        stored["Note"]["Text"].as_str().unwrap().starts_with(
+            "Remediated by SOAR: SOAR remediated S3.8 on S3 bucket example-payments-uploads"
+        ),
+        "{}",
+        stored["Note"]["Text"]
+    );
+    let c = s3
+        .get_public_access_block()
+        .bucket("example-payments-uploads")
+        .send()
+        .await
+        .unwrap()
+        .public_access_block_configuration
+        .unwrap();
+    assert_eq!(c.block_public_policy, Some(true));
+}
+
+/// Dry run over AWS: the live state is read, the plan recorded and returned, nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_over_aws_reads_and_plans_but_changes_nothing() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/kms.4-failed.json");
+    let (backend, config) = aws(&moto, "444455556666");
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let mut finding = finding;
+    finding["Resources"][0]["Id"] = json!(format!("arn:aws:kms:{REGION}:444455556666:key/{key}"));
+    let h = Harness::new(Remediator::Aws(AwsRemediator::new(&backend, ROLE, false)));
+    let out = h.remediate(&finding).await;
+    assert_eq!(out["db"]["remediation"]["outcome"], "planned");
+    assert_eq!(out["db"]["remediation"]["mode"], "dry_run");
+    let plan = soar_store::ActionRecorder::recorded(&*h.store).unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].operation, "EnableKeyRotation");
+    assert_eq!(plan[0].parameters, json!({"KeyId": key}));
+    assert_eq!(plan[0].account.as_deref(), Some("444455556666"));
+    let rotation = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_rotation_enabled;
+    assert!(!rotation, "a dry run changes nothing");
+}
+
+/// Every example finding of a remediation, and how its scratchpad must end when the remediation
+/// fails: not done, with the error, everything else as it was.
+fn every_example() -> Vec<(&'static str, Json)> {
+    vec![
+        ("S3.8", fixture("securityhub-s3.8-failed.json")),
+        ("S3.5", fixture("remediations/s3.5-failed.json")),
+        ("EC2.2", fixture("remediations/ec2.2-failed.json")),
+        ("EC2.7", fixture("remediations/ec2.7-failed.json")),
+        ("KMS.4", fixture("remediations/kms.4-failed.json")),
+        ("DynamoDB.2", fixture("remediations/dynamodb.2-failed.json")),
+        ("ECR.1", fixture("remediations/ecr.1-failed.json")),
+    ]
+}
+
+fn assert_ticketed_intact(out: &Json, finding: &Json, control: &str) -> String {
+    let mut expected = scratchpad(finding);
+    expected["actions"]["autoremediation_not_done"] = json!(true);
+    let error = out["db"]["remediation_error"].clone();
+    expected["db"]["remediation_error"] = error.clone();
+    expected["db"]["remediation_explanation"] = out["db"]["remediation_explanation"].clone();
+    expected["messages"]["actions_required"] = out["db"]["remediation_explanation"]["text"].clone();
+    assert_eq!(
+        out, &expected,
+        "{control}: only the failure may change the scratchpad"
+    );
+    let required = out["messages"]["actions_required"].as_str().unwrap();
+    assert!(
+        required.starts_with("SOAR tried to remediate this automatically but could not"),
+        "{control}: {required}"
+    );
+    error["Error"].as_str().unwrap().to_owned()
+}
+
+/// Fault injection, transient: AWS unreachable (nothing listens on the endpoint) for every
+/// remediation in turn. The Task retries with backoff (on a virtual clock here), then the Catch makes
+/// it a ticket: 100% end not done, with the scratchpad otherwise intact.
+#[tokio::test(start_paused = true)]
+async fn every_remediation_failing_with_aws_unreachable_ends_as_a_ticket() {
+    use aws_config::retry::RetryConfig;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let config = SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .retry_config(RetryConfig::disabled())
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
+            ),
+        )
+        .build();
+    let backend = AwsBackend::from_sdk_config(config).unwrap();
+    let h = live(&backend);
+    let mut ticketed = 0;
+    for (control, finding) in every_example() {
+        let started = tokio::time::Instant::now();
+        let out = h.remediate(&finding).await;
+        let error = assert_ticketed_intact(&out, &finding, control);
+        assert_eq!(error, "AWS.Unavailable", "{control}");
+        // Retried with backoff before giving up: 3 + 9 + 27 + 81 s.
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(120),
+            "{control}: {:?}",
+            started.elapsed()
+        );
+        ticketed += 1;
+    }
+    assert_eq!(ticketed, every_example().len());
+}
+
+/// Fault injection, permanent: moto answers, but the resource does not exist (not found), so each
+/// remediation fails with AWS's own code, is not retried, and ends as a ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_remediation_failing_with_an_aws_error_ends_as_a_ticket_with_aws_s_code() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, _) = aws(&moto, "111122223333");
+    let h = live(&backend);
+    let mut codes = Vec::new();
+    for (control, finding) in every_example() {
+        if control == "EC2.7" {
+            // An account setting: it always exists (the unreachable endpoint test covers it).
+            continue;
+        }
+        let out = h.remediate(&finding).await;
+        codes.push((control, assert_ticketed_intact(&out, &finding, control)));
+    }
+    for (control, code) in &codes {
+        assert!(
+            !code.starts_with("AWS.") && !code.starts_with("States."),
+            "{control}: {code} should be AWS's own error"
+        );
+    }
+    assert_eq!(codes.len(), 6, "{codes:?}");
+}
