@@ -1023,6 +1023,112 @@ mod tests {
         assert!(services.plan.recorded().unwrap().is_empty());
     }
 
+    /// A remediation whose change takes effect only after `takes_after` reads (never, with `usize::MAX`).
+    struct Slow {
+        takes_after: usize,
+        reads: std::sync::atomic::AtomicUsize,
+        applied: std::sync::atomic::AtomicUsize,
+    }
+
+    static SLOW_META: Meta = Meta {
+        control: "Test.1",
+        title: "test",
+        resource_type: "AwsS3Bucket",
+        disruptive: false,
+        description: "Turn it on",
+        api_calls: &["test:Read", "test:TurnOn"],
+    };
+
+    impl Remediation for Slow {
+        type State = bool;
+        fn meta(&self) -> &'static Meta {
+            &SLOW_META
+        }
+        fn resource_name(&self, id: &str) -> Result<String, String> {
+            Ok(id.to_owned())
+        }
+        fn state_from_finding(&self, _target: &Target) -> bool {
+            false
+        }
+        async fn read(&self, _clients: &Clients, _target: &Target) -> Result<bool, TaskError> {
+            use std::sync::atomic::Ordering;
+            let reads = self.reads.fetch_add(1, Ordering::SeqCst);
+            Ok(self.applied.load(Ordering::SeqCst) > 0 && reads >= self.takes_after)
+        }
+        fn tags<'s>(&self, _state: &'s bool) -> Vec<(&'s str, &'s str)> {
+            Vec::new()
+        }
+        fn plan(&self, _target: &Target, on: &bool) -> Plan {
+            if *on {
+                return Plan::Compliant("is on".into());
+            }
+            Plan::Change(vec![Action {
+                service: "test",
+                operation: "TurnOn",
+                parameters: json!({}),
+                todo: "turn it on".into(),
+                done: "Turned it on".into(),
+            }])
+        }
+        async fn apply(
+            &self,
+            _clients: &Clients,
+            _target: &Target,
+            _action: &Action,
+        ) -> Result<(), TaskError> {
+            self.applied
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn slow(takes_after: usize) -> &'static Slow {
+        Box::leak(Box::new(Slow {
+            takes_after,
+            reads: Default::default(),
+            applied: Default::default(),
+        }))
+    }
+
+    /// Verification reads the resource again: a change that never shows is an error naming what was
+    /// applied; one that shows on the second read (eventual consistency) is fine.
+    #[tokio::test(start_paused = true)]
+    async fn a_change_that_does_not_take_is_not_verified() {
+        let clients = Clients::new(aws_config::SdkConfig::builder().build());
+        let target = Target {
+            finding_id: "f".into(),
+            control: "Test.1".into(),
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            resource_type: "AwsS3Bucket".into(),
+            resource_id: "arn:aws:s3:::b".into(),
+            name: "b".into(),
+            tags: Default::default(),
+            details: None,
+        };
+        let Plan::Change(actions) = slow(0).plan(&target, &false) else {
+            unreachable!()
+        };
+        let never = slow(usize::MAX);
+        let e = apply_and_verify(never, &clients, &target, &actions)
+            .await
+            .unwrap_err();
+        assert_eq!(e.error, NOT_VERIFIED);
+        assert_eq!(
+            e.cause,
+            "Test.1 applied test:TurnOn on S3 bucket b (account 111122223333, eu-west-1), but reading it again it still needs to turn it on"
+        );
+        assert_eq!(never.reads.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let eventually = slow(1);
+        apply_and_verify(eventually, &clients, &target, &actions)
+            .await
+            .unwrap();
+        assert_eq!(
+            eventually.applied.load(std::sync::atomic::Ordering::SeqCst),
+            1
+        );
+    }
+
     #[tokio::test]
     async fn without_a_cross_account_role_every_remediation_fails_to_a_ticket() {
         let mut services = services();
