@@ -1,10 +1,13 @@
-//! Test support shared by the workspace's tests (a dev-dependency only): a `moto_server` per test.
+//! Test support shared by the workspace's tests (a dev-dependency only): a `moto_server` per test, and
+//! the store traits' [`conformance`] scenarios every backend runs.
 //!
 //! Each test starts its own `moto_server` on a free port, so tests run in parallel with separate state.
 //! The binary is `$SOAR_VENV/bin/moto_server`, `$HOME/.cache/soar-venv/bin/moto_server` or `moto_server`
 //! on `PATH`. Without it [`Moto::start`] prints a skip message and returns `None`, unless `CI` is set:
 //! then it panics, so CI never skips the AWS tests silently (`.ci/run` installs moto and sets `CI`).
 #![warn(missing_docs)]
+
+pub mod conformance;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
