@@ -141,6 +141,7 @@ pub struct Clients {
     ec2: OnceLock<aws_sdk_ec2::Client>,
     ecr: OnceLock<aws_sdk_ecr::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
+    rds: OnceLock<aws_sdk_rds::Client>,
     s3: OnceLock<aws_sdk_s3::Client>,
 }
 
@@ -153,6 +154,7 @@ impl Clients {
             ec2: OnceLock::new(),
             ecr: OnceLock::new(),
             kms: OnceLock::new(),
+            rds: OnceLock::new(),
             s3: OnceLock::new(),
         }
     }
@@ -179,6 +181,12 @@ impl Clients {
     pub fn kms(&self) -> &aws_sdk_kms::Client {
         self.kms
             .get_or_init(|| aws_sdk_kms::Client::new(&self.config))
+    }
+
+    /// RDS.
+    pub fn rds(&self) -> &aws_sdk_rds::Client {
+        self.rds
+            .get_or_init(|| aws_sdk_rds::Client::new(&self.config))
     }
 
     /// S3. Path-style addressing when an endpoint URL is configured (an S3-compatible endpoint such

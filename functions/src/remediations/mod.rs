@@ -48,6 +48,7 @@ pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
 pub mod kms;
+pub mod rds;
 pub mod s3;
 pub mod target;
 
@@ -200,6 +201,8 @@ pub fn catalog() -> Vec<&'static Meta> {
         kms::key_rotation::KMS_4.meta(),
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
+        rds::public_access::RDS_2.meta(),
+        rds::deletion_protection::RDS_8.meta(),
     ]
 }
 
@@ -254,6 +257,8 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "KMS.4" => drive(&kms::key_rotation::KMS_4, services, pad).await?,
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
+        "RDS.2" => drive(&rds::public_access::RDS_2, services, pad).await?,
+        "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -718,6 +723,22 @@ mod tests {
                         "imageScanningConfiguration": {"scanOnPush": true}}),
                 )],
             ),
+            (
+                "RDS.2",
+                vec![(
+                    "ModifyDBInstance",
+                    json!({"DBInstanceIdentifier": "data-warehouse-staging-db",
+                        "PubliclyAccessible": false, "ApplyImmediately": true}),
+                )],
+            ),
+            (
+                "RDS.8",
+                vec![(
+                    "ModifyDBInstance",
+                    json!({"DBInstanceIdentifier": "data-warehouse-staging-db",
+                        "DeletionProtection": true, "ApplyImmediately": true}),
+                )],
+            ),
         ]
     }
 
@@ -827,6 +848,16 @@ mod tests {
                 "ECR.1",
                 "/Resources/0/Details/AwsEcrRepository/ImageScanningConfiguration",
                 json!({"ScanOnPush": true}),
+            ),
+            (
+                "RDS.2",
+                "/Resources/0/Details/AwsRdsDbInstance/PubliclyAccessible",
+                json!(false),
+            ),
+            (
+                "RDS.8",
+                "/Resources/0/Details/AwsRdsDbInstance/DeletionProtection",
+                json!(true),
             ),
         ];
         for (control, pointer, value) in compliant {
@@ -1013,6 +1044,32 @@ mod tests {
                 .contains("is PendingDeletion"),
             "{}",
             out["messages"]["actions_required"]
+        );
+        let mut finding = fixture("RDS.8");
+        finding["Resources"][0]["Details"]["AwsRdsDbInstance"]["DbClusterIdentifier"] =
+            json!("orders");
+        let out = remediate(&services, "RDS.8", finding, Environment::Prod)
+            .await
+            .unwrap();
+        assert_eq!(out["actions"]["autoremediation_not_done"], true);
+        assert!(
+            out["messages"]["actions_required"]
+                .as_str()
+                .unwrap()
+                .contains("Aurora cluster orders")
+        );
+        let mut finding = fixture("RDS.2");
+        finding["Resources"][0]["Details"]["AwsRdsDbInstance"]["DbInstanceStatus"] =
+            json!("backing-up");
+        let out = remediate(&services, "RDS.2", finding, Environment::Dev)
+            .await
+            .unwrap();
+        assert_eq!(out["actions"]["autoremediation_not_done"], true);
+        assert!(
+            out["messages"]["actions_required"]
+                .as_str()
+                .unwrap()
+                .contains("is backing-up, not available")
         );
         let mut finding = fixture("EC2.2");
         finding["Resources"][0]["Details"]["AwsEc2SecurityGroup"]["GroupName"] = json!("web");

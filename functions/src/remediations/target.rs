@@ -181,6 +181,7 @@ impl Target {
             "AwsKmsKey" => "KMS key",
             "AwsDynamoDbTable" => "DynamoDB table",
             "AwsEcrRepository" => "ECR repository",
+            "AwsRdsDbInstance" => "RDS DB instance",
             other => other,
         };
         if self.resource_type == "AwsAccount" {

@@ -15,6 +15,8 @@ pub(crate) fn fixture(control: &str) -> Value {
             include_str!("../../../examples/findings/remediations/dynamodb.2-failed.json")
         }
         "ECR.1" => include_str!("../../../examples/findings/remediations/ecr.1-failed.json"),
+        "RDS.2" => include_str!("../../../examples/findings/remediations/rds.2-failed.json"),
+        "RDS.8" => include_str!("../../../examples/findings/remediations/rds.8-failed.json"),
         other => panic!("no example finding for {other}"),
     };
     serde_json::from_str(text).expect("example finding")
