@@ -432,6 +432,94 @@ async fn ecr_1_turns_on_scan_on_push() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecr_2_makes_tags_immutable() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/ecr.2-failed.json");
+    let (backend, config) = aws(&moto, "777788889999");
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    ecr.create_repository()
+        .repository_name("data/ingest-worker")
+        .send()
+        .await
+        .unwrap();
+    let mutability = || async {
+        ecr.describe_repositories()
+            .repository_names("data/ingest-worker")
+            .send()
+            .await
+            .unwrap()
+            .repositories
+            .unwrap()[0]
+            .image_tag_mutability
+            .clone()
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    assert_eq!(mutability().await, "MUTABLE");
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "ECR.2");
+    assert_eq!(mutability().await, "IMMUTABLE");
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_8_requires_imdsv2() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "444455556666");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let image = ec2
+        .describe_images()
+        .owners("amazon")
+        .send()
+        .await
+        .unwrap()
+        .images
+        .unwrap()
+        .remove(0)
+        .image_id
+        .unwrap();
+    let instance = ec2
+        .run_instances()
+        .image_id(image)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()
+        .remove(0)
+        .instance_id
+        .unwrap();
+    let tokens = || async {
+        ec2.describe_instances()
+            .instance_ids(&instance)
+            .send()
+            .await
+            .unwrap()
+            .reservations
+            .unwrap()[0]
+            .instances()[0]
+            .metadata_options()
+            .and_then(|m| m.http_tokens())
+            .map(|t| t.as_str().to_owned())
+    };
+    assert_ne!(tokens().await.as_deref(), Some("required"));
+    let mut finding = fixture("remediations/ec2.8-failed.json");
+    finding["Resources"][0]["Id"] = json!(format!(
+        "arn:aws:ec2:{REGION}:444455556666:instance/{instance}"
+    ));
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "EC2.8");
+    assert_eq!(tokens().await.as_deref(), Some("required"));
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// An RDS instance in moto, public and without deletion protection.
 async fn create_db_instance(rds: &aws_sdk_rds::Client, name: &str) {
     rds.create_db_instance()
@@ -606,6 +694,8 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("KMS.4", fixture("remediations/kms.4-failed.json")),
         ("DynamoDB.2", fixture("remediations/dynamodb.2-failed.json")),
         ("ECR.1", fixture("remediations/ecr.1-failed.json")),
+        ("ECR.2", fixture("remediations/ecr.2-failed.json")),
+        ("EC2.8", fixture("remediations/ec2.8-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
         ("RDS.8", fixture("remediations/rds.8-failed.json")),
     ]

@@ -198,9 +198,11 @@ pub fn catalog() -> Vec<&'static Meta> {
         s3::tls_only_policy::S3_5.meta(),
         ec2::default_security_group::EC2_2.meta(),
         ec2::ebs_default_encryption::EC2_7.meta(),
+        ec2::imdsv2::EC2_8.meta(),
         kms::key_rotation::KMS_4.meta(),
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
+        ecr::tag_immutability::ECR_2.meta(),
         rds::public_access::RDS_2.meta(),
         rds::deletion_protection::RDS_8.meta(),
     ]
@@ -254,9 +256,11 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "S3.5" => drive(&s3::tls_only_policy::S3_5, services, pad).await?,
         "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
         "EC2.7" => drive(&ec2::ebs_default_encryption::EC2_7, services, pad).await?,
+        "EC2.8" => drive(&ec2::imdsv2::EC2_8, services, pad).await?,
         "KMS.4" => drive(&kms::key_rotation::KMS_4, services, pad).await?,
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
+        "ECR.2" => drive(&ecr::tag_immutability::ECR_2, services, pad).await?,
         "RDS.2" => drive(&rds::public_access::RDS_2, services, pad).await?,
         "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
         other => {
@@ -595,10 +599,13 @@ fn record_outcome(
     actions: &[Action],
     reason: Option<&str>,
 ) {
+    // Redacted as the recorded plan is: the scratchpad reaches tickets and e-mails.
     let plan: Vec<Value> = actions
         .iter()
         .map(|a| {
-            json!({"service": a.service, "operation": a.operation, "parameters": a.parameters, "description": a.todo})
+            let mut parameters = a.parameters.clone();
+            soar_store::plan::redact(&mut parameters);
+            json!({"service": a.service, "operation": a.operation, "parameters": parameters, "description": a.todo})
         })
         .collect();
     let mut record = json!({
@@ -701,6 +708,13 @@ mod tests {
             ),
             ("EC2.7", vec![("EnableEbsEncryptionByDefault", json!({}))]),
             (
+                "EC2.8",
+                vec![(
+                    "ModifyInstanceMetadataOptions",
+                    json!({"InstanceId": "i-0f1e2d3c4b5a69788", "HttpTokens": "required"}),
+                )],
+            ),
+            (
                 "KMS.4",
                 vec![(
                     "EnableKeyRotation",
@@ -721,6 +735,14 @@ mod tests {
                     "PutImageScanningConfiguration",
                     json!({"registryId": "777788889999", "repositoryName": "data/ingest-worker",
                         "imageScanningConfiguration": {"scanOnPush": true}}),
+                )],
+            ),
+            (
+                "ECR.2",
+                vec![(
+                    "PutImageTagMutability",
+                    json!({"registryId": "777788889999", "repositoryName": "data/ingest-worker",
+                        "imageTagMutability": "IMMUTABLE"}),
                 )],
             ),
             (
@@ -806,9 +828,15 @@ mod tests {
                     (c.operation, c.parameters)
                 })
                 .collect();
+            // The plan redacts by parameter name, conservatively: EC2.8's `HttpTokens` ("required")
+            // is not a secret but is redacted like one.
             let expected: Vec<(String, Value)> = calls
                 .iter()
-                .map(|(op, params)| (op.to_string(), params.clone()))
+                .map(|(op, params)| {
+                    let mut params = params.clone();
+                    soar_store::plan::redact(&mut params);
+                    (op.to_string(), params)
+                })
                 .collect();
             assert_eq!(planned, expected, "{control}");
             assert_eq!(
@@ -848,6 +876,16 @@ mod tests {
                 "ECR.1",
                 "/Resources/0/Details/AwsEcrRepository/ImageScanningConfiguration",
                 json!({"ScanOnPush": true}),
+            ),
+            (
+                "EC2.8",
+                "/Resources/0/Details/AwsEc2Instance/MetadataOptions/HttpTokens",
+                json!("required"),
+            ),
+            (
+                "ECR.2",
+                "/Resources/0/Details/AwsEcrRepository/ImageTagMutability",
+                json!("IMMUTABLE"),
             ),
             (
                 "RDS.2",

@@ -181,6 +181,7 @@ impl Target {
             "AwsKmsKey" => "KMS key",
             "AwsDynamoDbTable" => "DynamoDB table",
             "AwsEcrRepository" => "ECR repository",
+            "AwsEc2Instance" => "EC2 instance",
             "AwsRdsDbInstance" => "RDS DB instance",
             other => other,
         };

@@ -6,9 +6,10 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::{Repository, repository_name};
 use crate::TaskError;
 use crate::remediations::aws::aws;
-use crate::remediations::target::{Target, arn_resource};
+use crate::remediations::target::Target;
 use crate::remediations::{Action, Clients, Meta, Plan, Remediation};
 
 /// The remediation of ECR.1.
@@ -30,15 +31,6 @@ static META: Meta = Meta {
     ],
 };
 
-/// The repository's state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct State {
-    /// Whether images are scanned on push.
-    pub scan_on_push: bool,
-    /// Its tags.
-    pub tags: Vec<(String, String)>,
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PutArguments {
@@ -47,76 +39,29 @@ struct PutArguments {
 }
 
 impl Remediation for ScanOnPush {
-    type State = State;
+    type State = Repository;
 
     fn meta(&self) -> &'static Meta {
         &META
     }
 
     fn resource_name(&self, id: &str) -> Result<String, String> {
-        arn_resource(id, "ecr", "repository/", "an ECR repository")
+        repository_name(id)
     }
 
-    fn state_from_finding(&self, target: &Target) -> State {
-        State {
-            scan_on_push: target
-                .detail("AwsEcrRepository")
-                .and_then(|d| d.get("ImageScanningConfiguration"))
-                .and_then(|c| c.get("ScanOnPush"))
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
-            tags: Vec::new(),
-        }
+    fn state_from_finding(&self, target: &Target) -> Repository {
+        Repository::from_finding(target)
     }
 
-    async fn read(&self, clients: &Clients, target: &Target) -> Result<State, TaskError> {
-        let ecr = clients.ecr();
-        let out = ecr
-            .describe_repositories()
-            .registry_id(&target.account)
-            .repository_names(&target.name)
-            .send()
-            .await
-            .map_err(aws("ECR", "DescribeRepositories"))?;
-        let repository = out
-            .repositories()
-            .iter()
-            .find(|r| r.repository_name() == Some(target.name.as_str()))
-            .ok_or_else(|| {
-                TaskError::new(
-                    "ECR.RepositoryNotFoundException",
-                    format!("ECR DescribeRepositories did not return {}", target.name),
-                )
-            })?;
-        let scan_on_push = repository
-            .image_scanning_configuration()
-            .is_some_and(|c| c.scan_on_push());
-        let arn = repository
-            .repository_arn()
-            .unwrap_or(target.resource_id.as_str())
-            .to_owned();
-        let tags = ecr
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .map_err(aws("ECR", "ListTagsForResource"))?
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect();
-        Ok(State { scan_on_push, tags })
+    async fn read(&self, clients: &Clients, target: &Target) -> Result<Repository, TaskError> {
+        Repository::read(clients, target).await
     }
 
-    fn tags<'s>(&self, state: &'s State) -> Vec<(&'s str, &'s str)> {
-        state
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+    fn tags<'s>(&self, state: &'s Repository) -> Vec<(&'s str, &'s str)> {
+        state.tag_pairs()
     }
 
-    fn plan(&self, target: &Target, state: &State) -> Plan {
+    fn plan(&self, target: &Target, state: &Repository) -> Plan {
         if state.scan_on_push {
             return Plan::Compliant("scans images on push".into());
         }
