@@ -520,6 +520,75 @@ async fn ec2_8_requires_imdsv2() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elb_4_drops_invalid_headers() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "444455556666");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let mut subnets = Vec::new();
+    for (cidr, zone) in [
+        ("10.20.1.0/24", "eu-west-1a"),
+        ("10.20.2.0/24", "eu-west-1b"),
+    ] {
+        subnets.push(
+            ec2.create_subnet()
+                .vpc_id(&vpc)
+                .cidr_block(cidr)
+                .availability_zone(zone)
+                .send()
+                .await
+                .unwrap()
+                .subnet
+                .unwrap()
+                .subnet_id
+                .unwrap(),
+        );
+    }
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let arn = elb
+        .create_load_balancer()
+        .name("platform-portal")
+        .set_subnets(Some(subnets))
+        .send()
+        .await
+        .unwrap()
+        .load_balancers
+        .unwrap()
+        .remove(0)
+        .load_balancer_arn
+        .unwrap();
+    let attribute = || async {
+        elb.describe_load_balancer_attributes()
+            .load_balancer_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.key.as_deref() == Some("routing.http.drop_invalid_header_fields.enabled"))
+            .and_then(|a| a.value)
+    };
+    assert_ne!(attribute().await.as_deref(), Some("true"));
+    let mut finding = fixture("remediations/elb.4-failed.json");
+    finding["Resources"][0]["Id"] = json!(arn);
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "ELB.4");
+    assert_eq!(attribute().await.as_deref(), Some("true"));
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// An RDS instance in moto, public and without deletion protection.
 async fn create_db_instance(rds: &aws_sdk_rds::Client, name: &str) {
     rds.create_db_instance()
@@ -696,6 +765,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("ECR.1", fixture("remediations/ecr.1-failed.json")),
         ("ECR.2", fixture("remediations/ecr.2-failed.json")),
         ("EC2.8", fixture("remediations/ec2.8-failed.json")),
+        ("ELB.4", fixture("remediations/elb.4-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
         ("RDS.8", fixture("remediations/rds.8-failed.json")),
     ]

@@ -140,6 +140,7 @@ pub struct Clients {
     dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     ecr: OnceLock<aws_sdk_ecr::Client>,
+    elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
     rds: OnceLock<aws_sdk_rds::Client>,
     s3: OnceLock<aws_sdk_s3::Client>,
@@ -153,6 +154,7 @@ impl Clients {
             dynamodb: OnceLock::new(),
             ec2: OnceLock::new(),
             ecr: OnceLock::new(),
+            elbv2: OnceLock::new(),
             kms: OnceLock::new(),
             rds: OnceLock::new(),
             s3: OnceLock::new(),
@@ -175,6 +177,12 @@ impl Clients {
     pub fn ecr(&self) -> &aws_sdk_ecr::Client {
         self.ecr
             .get_or_init(|| aws_sdk_ecr::Client::new(&self.config))
+    }
+
+    /// Elastic Load Balancing v2 (Application, Network and Gateway Load Balancers).
+    pub fn elbv2(&self) -> &aws_sdk_elasticloadbalancingv2::Client {
+        self.elbv2
+            .get_or_init(|| aws_sdk_elasticloadbalancingv2::Client::new(&self.config))
     }
 
     /// KMS.

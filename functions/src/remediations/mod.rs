@@ -47,6 +47,7 @@ pub mod aws;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod elb;
 pub mod kms;
 pub mod rds;
 pub mod s3;
@@ -203,6 +204,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
         ecr::tag_immutability::ECR_2.meta(),
+        elb::drop_invalid_headers::ELB_4.meta(),
         rds::public_access::RDS_2.meta(),
         rds::deletion_protection::RDS_8.meta(),
     ]
@@ -261,6 +263,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
         "ECR.2" => drive(&ecr::tag_immutability::ECR_2, services, pad).await?,
+        "ELB.4" => drive(&elb::drop_invalid_headers::ELB_4, services, pad).await?,
         "RDS.2" => drive(&rds::public_access::RDS_2, services, pad).await?,
         "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
         other => {
@@ -746,6 +749,14 @@ mod tests {
                 )],
             ),
             (
+                "ELB.4",
+                vec![(
+                    "ModifyLoadBalancerAttributes",
+                    json!({"LoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:444455556666:loadbalancer/app/platform-portal/6d0ecf831eec9f09",
+                        "Attributes": [{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]}),
+                )],
+            ),
+            (
                 "RDS.2",
                 vec![(
                     "ModifyDBInstance",
@@ -886,6 +897,11 @@ mod tests {
                 "ECR.2",
                 "/Resources/0/Details/AwsEcrRepository/ImageTagMutability",
                 json!("IMMUTABLE"),
+            ),
+            (
+                "ELB.4",
+                "/Resources/0/Details/AwsElbv2LoadBalancer/LoadBalancerAttributes/1/Value",
+                json!("true"),
             ),
             (
                 "RDS.2",

@@ -1,0 +1,3 @@
+//! Elastic Load Balancing remediations.
+
+pub mod drop_invalid_headers;
