@@ -661,6 +661,43 @@ async fn rds_8_turns_on_deletion_protection() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// RDS.13 and RDS.17 on one instance, each changing only its own setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_13_and_rds_17_turn_on_minor_upgrades_and_tag_copies() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "777788889999");
+    let rds = aws_sdk_rds::Client::new(&config);
+    create_db_instance(&rds, "data-warehouse-staging-db").await;
+    rds.modify_db_instance()
+        .db_instance_identifier("data-warehouse-staging-db")
+        .auto_minor_version_upgrade(false)
+        .copy_tags_to_snapshot(false)
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let h = live(&backend);
+    let finding = fixture("remediations/rds.13-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.13");
+    let db = db_instance(&rds, "data-warehouse-staging-db").await;
+    assert_eq!(db.auto_minor_version_upgrade, Some(true));
+    assert_eq!(db.copy_tags_to_snapshot, Some(false));
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    let finding = fixture("remediations/rds.17-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.17");
+    let db = db_instance(&rds, "data-warehouse-staging-db").await;
+    assert_eq!(db.copy_tags_to_snapshot, Some(true));
+    assert_eq!(
+        db.publicly_accessible,
+        Some(true),
+        "only what each control is about changes"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -768,6 +805,8 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("ELB.4", fixture("remediations/elb.4-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
         ("RDS.8", fixture("remediations/rds.8-failed.json")),
+        ("RDS.13", fixture("remediations/rds.13-failed.json")),
+        ("RDS.17", fixture("remediations/rds.17-failed.json")),
     ]
 }
 

@@ -207,6 +207,8 @@ pub fn catalog() -> Vec<&'static Meta> {
         elb::drop_invalid_headers::ELB_4.meta(),
         rds::public_access::RDS_2.meta(),
         rds::deletion_protection::RDS_8.meta(),
+        rds::auto_minor_version_upgrade::RDS_13.meta(),
+        rds::copy_tags_to_snapshot::RDS_17.meta(),
     ]
 }
 
@@ -266,6 +268,8 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "ELB.4" => drive(&elb::drop_invalid_headers::ELB_4, services, pad).await?,
         "RDS.2" => drive(&rds::public_access::RDS_2, services, pad).await?,
         "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
+        "RDS.13" => drive(&rds::auto_minor_version_upgrade::RDS_13, services, pad).await?,
+        "RDS.17" => drive(&rds::copy_tags_to_snapshot::RDS_17, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -772,6 +776,22 @@ mod tests {
                         "DeletionProtection": true, "ApplyImmediately": true}),
                 )],
             ),
+            (
+                "RDS.13",
+                vec![(
+                    "ModifyDBInstance",
+                    json!({"DBInstanceIdentifier": "data-warehouse-staging-db",
+                        "AutoMinorVersionUpgrade": true, "ApplyImmediately": true}),
+                )],
+            ),
+            (
+                "RDS.17",
+                vec![(
+                    "ModifyDBInstance",
+                    json!({"DBInstanceIdentifier": "data-warehouse-staging-db",
+                        "CopyTagsToSnapshot": true, "ApplyImmediately": true}),
+                )],
+            ),
         ]
     }
 
@@ -911,6 +931,16 @@ mod tests {
             (
                 "RDS.8",
                 "/Resources/0/Details/AwsRdsDbInstance/DeletionProtection",
+                json!(true),
+            ),
+            (
+                "RDS.13",
+                "/Resources/0/Details/AwsRdsDbInstance/AutoMinorVersionUpgrade",
+                json!(true),
+            ),
+            (
+                "RDS.17",
+                "/Resources/0/Details/AwsRdsDbInstance/CopyTagsToSnapshot",
                 json!(true),
             ),
         ];

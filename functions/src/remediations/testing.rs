@@ -20,6 +20,8 @@ pub(crate) fn fixture(control: &str) -> Value {
         "EC2.8" => include_str!("../../../examples/findings/remediations/ec2.8-failed.json"),
         "RDS.2" => include_str!("../../../examples/findings/remediations/rds.2-failed.json"),
         "RDS.8" => include_str!("../../../examples/findings/remediations/rds.8-failed.json"),
+        "RDS.13" => include_str!("../../../examples/findings/remediations/rds.13-failed.json"),
+        "RDS.17" => include_str!("../../../examples/findings/remediations/rds.17-failed.json"),
         other => panic!("no example finding for {other}"),
     };
     serde_json::from_str(text).expect("example finding")

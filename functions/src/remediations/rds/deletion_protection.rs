@@ -4,12 +4,8 @@
 //! Not disruptive for the workload: the database keeps running; only deleting it needs deletion
 //! protection turned off first (which a pipeline that deletes the instance must then do).
 
-use serde::Deserialize;
-use serde_json::json;
-
-use super::{Instance, instance_name};
+use super::{Instance, instance_name, modify, set_flag};
 use crate::TaskError;
-use crate::remediations::aws::aws;
 use crate::remediations::target::Target;
 use crate::remediations::{Action, Clients, Meta, Plan, Remediation};
 
@@ -28,15 +24,6 @@ static META: Meta = Meta {
     api_calls: &["rds:DescribeDBInstances", "rds:ModifyDBInstance"],
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ModifyArguments {
-    #[serde(rename = "DBInstanceIdentifier")]
-    db_instance_identifier: String,
-    deletion_protection: bool,
-    apply_immediately: bool,
-}
-
 impl Remediation for DeletionProtection {
     type State = Instance;
 
@@ -49,7 +36,7 @@ impl Remediation for DeletionProtection {
     }
 
     fn state_from_finding(&self, target: &Target) -> Instance {
-        Instance::from_finding(target, false)
+        Instance::from_finding(target)
     }
 
     async fn read(&self, clients: &Clients, target: &Target) -> Result<Instance, TaskError> {
@@ -62,30 +49,26 @@ impl Remediation for DeletionProtection {
 
     fn plan(&self, target: &Target, state: &Instance) -> Plan {
         let name = &target.name;
-        if state.deletion_protection {
-            return Plan::Compliant("has deletion protection on".into());
-        }
-        if let Some(cluster) = &state.cluster {
+        if let Some(cluster) = state
+            .cluster
+            .as_ref()
+            .filter(|_| !state.deletion_protection)
+        {
             return Plan::Decline(format!(
                 "RDS DB instance {name} belongs to Aurora cluster {cluster}, whose deletion protection is set on the cluster (control RDS.7), not on its instances. Please turn it on for the cluster."
             ));
         }
-        if let Some(reason) = state.not_modifiable(name) {
-            return Plan::Decline(reason);
-        }
-        Plan::Change(vec![Action {
-            service: "rds",
-            operation: "ModifyDBInstance",
-            parameters: json!({
-                "DBInstanceIdentifier": name,
-                "DeletionProtection": true,
-                "ApplyImmediately": true,
-            }),
-            todo: format!("turn on deletion protection of RDS DB instance {name}"),
-            done: format!(
+        set_flag(
+            target,
+            state,
+            state.deletion_protection,
+            "DeletionProtection",
+            "has deletion protection on",
+            format!("turn on deletion protection of RDS DB instance {name}"),
+            format!(
                 "Turned on deletion protection of RDS DB instance {name}: it cannot be deleted until someone turns it off"
             ),
-        }])
+        )
     }
 
     async fn apply(
@@ -94,16 +77,6 @@ impl Remediation for DeletionProtection {
         _target: &Target,
         action: &Action,
     ) -> Result<(), TaskError> {
-        let args: ModifyArguments = action.arguments()?;
-        clients
-            .rds()
-            .modify_db_instance()
-            .db_instance_identifier(args.db_instance_identifier)
-            .deletion_protection(args.deletion_protection)
-            .apply_immediately(args.apply_immediately)
-            .send()
-            .await
-            .map_err(aws("RDS", "ModifyDBInstance"))?;
-        Ok(())
+        modify(clients, action).await
     }
 }

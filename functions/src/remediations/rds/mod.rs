@@ -1,12 +1,17 @@
 //! RDS remediations, and what they share: reading a DB instance.
 
+pub mod auto_minor_version_upgrade;
+pub mod copy_tags_to_snapshot;
 pub mod deletion_protection;
 pub mod public_access;
 
+use serde::Deserialize;
+use serde_json::json;
+
 use crate::TaskError;
-use crate::remediations::Clients;
 use crate::remediations::aws::aws;
 use crate::remediations::target::{Target, arn_resource};
+use crate::remediations::{Action, Clients, Plan};
 
 /// The DB instance identifier of an RDS DB instance ARN (`arn:aws:rds:REGION:ACCOUNT:db:NAME`).
 pub(crate) fn instance_name(id: &str) -> Result<String, String> {
@@ -20,6 +25,10 @@ pub struct Instance {
     pub publicly_accessible: bool,
     /// `DeletionProtection`.
     pub deletion_protection: bool,
+    /// `AutoMinorVersionUpgrade`.
+    pub auto_minor_version_upgrade: bool,
+    /// `CopyTagsToSnapshot`.
+    pub copy_tags_to_snapshot: bool,
     /// `DBInstanceStatus` (`available`, `modifying`, ...), when known.
     pub status: Option<String>,
     /// `DBClusterIdentifier`: the Aurora cluster it belongs to, if any.
@@ -30,8 +39,8 @@ pub struct Instance {
 
 impl Instance {
     /// The instance as the finding's `Details.AwsRdsDbInstance` shows it; what it does not say is
-    /// `failed` (the value the failed control implies).
-    pub(crate) fn from_finding(target: &Target, public_if_unknown: bool) -> Instance {
+    /// taken as non-compliant (public, every protection off), because the control failed.
+    pub(crate) fn from_finding(target: &Target) -> Instance {
         let details = target.detail("AwsRdsDbInstance");
         let flag = |key: &str, unknown: bool| {
             details
@@ -40,8 +49,10 @@ impl Instance {
                 .unwrap_or(unknown)
         };
         Instance {
-            publicly_accessible: flag("PubliclyAccessible", public_if_unknown),
-            deletion_protection: flag("DeletionProtection", !public_if_unknown),
+            publicly_accessible: flag("PubliclyAccessible", true),
+            deletion_protection: flag("DeletionProtection", false),
+            auto_minor_version_upgrade: flag("AutoMinorVersionUpgrade", false),
+            copy_tags_to_snapshot: flag("CopyTagsToSnapshot", false),
             status: details
                 .and_then(|d| d.get("DbInstanceStatus"))
                 .and_then(|v| v.as_str())
@@ -76,6 +87,8 @@ impl Instance {
         Ok(Instance {
             publicly_accessible: db.publicly_accessible().unwrap_or(false),
             deletion_protection: db.deletion_protection().unwrap_or(false),
+            auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
+            copy_tags_to_snapshot: db.copy_tags_to_snapshot().unwrap_or(false),
             status: db.db_instance_status().map(str::to_owned),
             cluster: db.db_cluster_identifier().map(str::to_owned),
             tags: db
@@ -109,4 +122,64 @@ impl Instance {
             _ => None,
         }
     }
+}
+
+/// The plan of the RDS remediations that set one flag of an instance with `ModifyDBInstance`
+/// (applied immediately): nothing when it is already `true`, a decline when the instance cannot be
+/// modified now.
+pub(crate) fn set_flag(
+    target: &Target,
+    state: &Instance,
+    current: bool,
+    parameter: &str,
+    compliant: &str,
+    todo: String,
+    done: String,
+) -> Plan {
+    if current {
+        return Plan::Compliant(compliant.to_owned());
+    }
+    if let Some(reason) = state.not_modifiable(&target.name) {
+        return Plan::Decline(reason);
+    }
+    let mut parameters = json!({"DBInstanceIdentifier": target.name, "ApplyImmediately": true});
+    parameters[parameter] = true.into();
+    Plan::Change(vec![Action {
+        service: "rds",
+        operation: "ModifyDBInstance",
+        parameters,
+        todo,
+        done,
+    }])
+}
+
+/// The arguments of the planned `ModifyDBInstance` calls: only what a plan sets is sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModifyArguments {
+    #[serde(rename = "DBInstanceIdentifier")]
+    db_instance_identifier: String,
+    apply_immediately: Option<bool>,
+    publicly_accessible: Option<bool>,
+    deletion_protection: Option<bool>,
+    auto_minor_version_upgrade: Option<bool>,
+    copy_tags_to_snapshot: Option<bool>,
+}
+
+/// Makes a planned `ModifyDBInstance` call with exactly its planned arguments.
+pub(crate) async fn modify(clients: &Clients, action: &Action) -> Result<(), TaskError> {
+    let args: ModifyArguments = action.arguments()?;
+    clients
+        .rds()
+        .modify_db_instance()
+        .db_instance_identifier(args.db_instance_identifier)
+        .set_apply_immediately(args.apply_immediately)
+        .set_publicly_accessible(args.publicly_accessible)
+        .set_deletion_protection(args.deletion_protection)
+        .set_auto_minor_version_upgrade(args.auto_minor_version_upgrade)
+        .set_copy_tags_to_snapshot(args.copy_tags_to_snapshot)
+        .send()
+        .await
+        .map_err(aws("RDS", "ModifyDBInstance"))?;
+    Ok(())
 }

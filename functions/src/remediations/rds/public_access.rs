@@ -4,12 +4,10 @@
 //!
 //! Disruptive: clients that reach the database over the Internet lose access.
 
-use serde::Deserialize;
 use serde_json::json;
 
-use super::{Instance, instance_name};
+use super::{Instance, instance_name, modify};
 use crate::TaskError;
-use crate::remediations::aws::aws;
 use crate::remediations::target::Target;
 use crate::remediations::{Action, Clients, Meta, Plan, Remediation};
 
@@ -28,15 +26,6 @@ static META: Meta = Meta {
     api_calls: &["rds:DescribeDBInstances", "rds:ModifyDBInstance"],
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ModifyArguments {
-    #[serde(rename = "DBInstanceIdentifier")]
-    db_instance_identifier: String,
-    publicly_accessible: bool,
-    apply_immediately: bool,
-}
-
 impl Remediation for PublicAccess {
     type State = Instance;
 
@@ -49,7 +38,7 @@ impl Remediation for PublicAccess {
     }
 
     fn state_from_finding(&self, target: &Target) -> Instance {
-        Instance::from_finding(target, true)
+        Instance::from_finding(target)
     }
 
     async fn read(&self, clients: &Clients, target: &Target) -> Result<Instance, TaskError> {
@@ -89,16 +78,6 @@ impl Remediation for PublicAccess {
         _target: &Target,
         action: &Action,
     ) -> Result<(), TaskError> {
-        let args: ModifyArguments = action.arguments()?;
-        clients
-            .rds()
-            .modify_db_instance()
-            .db_instance_identifier(args.db_instance_identifier)
-            .publicly_accessible(args.publicly_accessible)
-            .apply_immediately(args.apply_immediately)
-            .send()
-            .await
-            .map_err(aws("RDS", "ModifyDBInstance"))?;
-        Ok(())
+        modify(clients, action).await
     }
 }
