@@ -370,6 +370,39 @@ mod tests {
         assert_eq!(timeout.error, UNAVAILABLE);
     }
 
+    /// One set of clients per (account, region), kept for the life of the remediator (and its clones);
+    /// a malformed account never reaches a role ARN.
+    #[test]
+    fn clients_are_cached_per_account_and_region() {
+        let backend = AwsBackend::from_sdk_config(
+            SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("us-east-1"))
+                .build(),
+        )
+        .unwrap();
+        let remediator = AwsRemediator::new(&backend, "SOARRemediation", true);
+        let a = remediator.clients("444455556666", "eu-west-1").unwrap();
+        let again = remediator
+            .clone()
+            .clients("444455556666", "eu-west-1")
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        let other_region = remediator.clients("444455556666", "us-east-1").unwrap();
+        let other_account = remediator.clients("777788889999", "eu-west-1").unwrap();
+        assert!(!Arc::ptr_eq(&a, &other_region) && !Arc::ptr_eq(&a, &other_account));
+        assert_eq!(
+            a.config.region().map(|r| r.as_ref()),
+            Some("eu-west-1"),
+            "the finding's region"
+        );
+        // Every account assumes the role: none uses the function's own credentials.
+        assert!(a.config.credentials_provider().is_some());
+        let e = remediator.clients("4444", "eu-west-1").unwrap_err();
+        assert_eq!(e.error, NOT_CONFIGURED);
+        assert!(e.cause.contains("4444"), "{}", e.cause);
+    }
+
     #[test]
     fn a_role_that_cannot_be_assumed_is_sts_s_error() {
         use aws_sdk_s3::error::ConnectorError;
