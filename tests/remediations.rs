@@ -319,6 +319,91 @@ async fn ec2_2_revokes_every_rule_of_the_default_security_group() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_19_closes_high_risk_ports_to_the_internet_only() {
+    use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range};
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "777788889999");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let group = ec2
+        .create_security_group()
+        .group_name("analytics-bastion")
+        .description("bastion")
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    let tcp = |port: i32| {
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+    };
+    ec2.authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            tcp(22)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .ip_ranges(IpRange::builder().cidr_ip("203.0.113.0/24").build())
+                .build(),
+        )
+        .ip_permissions(
+            tcp(443)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build(),
+        )
+        .ip_permissions(
+            tcp(3389)
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut finding = fixture("remediations/ec2.19-failed.json");
+    finding["Resources"][0]["Id"] = json!(format!(
+        "arn:aws:ec2:{REGION}:777788889999:security-group/{group}"
+    ));
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "EC2.19");
+    let rules = ec2
+        .describe_security_groups()
+        .group_ids(&group)
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0)
+        .ip_permissions
+        .unwrap_or_default();
+    let mut left: Vec<(i32, Vec<String>)> = rules
+        .iter()
+        .map(|r| {
+            let mut cidrs: Vec<String> = r
+                .ip_ranges()
+                .iter()
+                .filter_map(|c| c.cidr_ip.clone())
+                .collect();
+            cidrs.extend(r.ipv6_ranges().iter().filter_map(|c| c.cidr_ipv6.clone()));
+            (r.from_port.unwrap(), cidrs)
+        })
+        .filter(|(_, cidrs)| !cidrs.is_empty())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            (22, vec!["203.0.113.0/24".to_owned()]),
+            (443, vec!["0.0.0.0/0".to_owned()])
+        ],
+        "SSH from the office and HTTPS stay; SSH and RDP from the world are gone"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ec2_7_turns_on_ebs_encryption_by_default() {
     let Some(moto) = Moto::start() else { return };
     let finding = fixture("remediations/ec2.7-failed.json");
@@ -802,6 +887,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("ECR.1", fixture("remediations/ecr.1-failed.json")),
         ("ECR.2", fixture("remediations/ecr.2-failed.json")),
         ("EC2.8", fixture("remediations/ec2.8-failed.json")),
+        ("EC2.19", fixture("remediations/ec2.19-failed.json")),
         ("ELB.4", fixture("remediations/elb.4-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
         ("RDS.8", fixture("remediations/rds.8-failed.json")),

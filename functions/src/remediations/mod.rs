@@ -200,6 +200,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         ec2::default_security_group::EC2_2.meta(),
         ec2::ebs_default_encryption::EC2_7.meta(),
         ec2::imdsv2::EC2_8.meta(),
+        ec2::high_risk_ports::EC2_19.meta(),
         kms::key_rotation::KMS_4.meta(),
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
@@ -261,6 +262,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
         "EC2.7" => drive(&ec2::ebs_default_encryption::EC2_7, services, pad).await?,
         "EC2.8" => drive(&ec2::imdsv2::EC2_8, services, pad).await?,
+        "EC2.19" => drive(&ec2::high_risk_ports::EC2_19, services, pad).await?,
         "KMS.4" => drive(&kms::key_rotation::KMS_4, services, pad).await?,
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
@@ -722,6 +724,15 @@ mod tests {
                 )],
             ),
             (
+                "EC2.19",
+                vec![(
+                    "RevokeSecurityGroupIngress",
+                    json!({"GroupId": "sg-0b7e3d1f5a9c2e4d6", "IpPermissions": [
+                        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+                        {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}),
+                )],
+            ),
+            (
                 "KMS.4",
                 vec![(
                     "EnableKeyRotation",
@@ -907,6 +918,11 @@ mod tests {
                 "ECR.1",
                 "/Resources/0/Details/AwsEcrRepository/ImageScanningConfiguration",
                 json!({"ScanOnPush": true}),
+            ),
+            (
+                "EC2.19",
+                "/Resources/0/Details/AwsEc2SecurityGroup/IpPermissions",
+                json!([{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]),
             ),
             (
                 "EC2.8",
@@ -1105,7 +1121,7 @@ mod tests {
         assert_eq!(e.error, names::INVALID_SCRATCHPAD);
         let e = run(
             &services,
-            input("EC2.19", fixture("S3.8"), Environment::Dev),
+            input("IAM.8", fixture("S3.8"), Environment::Dev),
         )
         .await
         .unwrap_err();

@@ -94,7 +94,7 @@ pub struct GroupPair {
 }
 
 impl Permission {
-    fn from_sdk(p: &IpPermission) -> Permission {
+    pub(crate) fn from_sdk(p: &IpPermission) -> Permission {
         Permission {
             ip_protocol: p.ip_protocol().unwrap_or("-1").to_owned(),
             from_port: p.from_port(),
@@ -131,7 +131,7 @@ impl Permission {
         }
     }
 
-    fn to_sdk(&self) -> IpPermission {
+    pub(crate) fn to_sdk(&self) -> IpPermission {
         let mut b = IpPermission::builder().ip_protocol(&self.ip_protocol);
         if let Some(port) = self.from_port {
             b = b.from_port(port);
