@@ -1119,12 +1119,9 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(e.error, names::INVALID_SCRATCHPAD);
-        let e = run(
-            &services,
-            input("IAM.8", fixture("S3.8"), Environment::Dev),
-        )
-        .await
-        .unwrap_err();
+        let e = run(&services, input("IAM.8", fixture("S3.8"), Environment::Dev))
+            .await
+            .unwrap_err();
         assert_eq!(e.error, UNKNOWN_CONTROL);
     }
 
