@@ -697,6 +697,7 @@ mod tests {
                 vec![(
                     "PutBucketPolicy",
                     json!({"Bucket": "example-data-landing", "Policy": {"Version": "2012-10-17", "Statement": [
+                        s3::tls_only_policy::EXISTING_STATEMENTS,
                         s3::tls_only_policy::statement("example-data-landing")]}}),
                 )],
             ),

@@ -23,6 +23,12 @@ pub static S3_5: TlsOnlyPolicy = TlsOnlyPolicy;
 /// The `Sid` of the statement SOAR adds (and replaces, if a non-compliant one has that Sid).
 pub const STATEMENT_SID: &str = "SOARDenyInsecureTransport";
 
+/// Stands for the bucket's current statements in an offline plan, where the policy is unknown (ASFF
+/// does not carry bucket policies). Deliberately not a statement: applied by hand as it is, the call
+/// fails (`MalformedPolicy`) instead of replacing the bucket's policy with SOAR's statement alone.
+pub const EXISTING_STATEMENTS: &str =
+    "<every statement of the bucket's policy when this is applied, unchanged>";
+
 static META: Meta = Meta {
     control: "S3.5",
     title: "S3 general purpose buckets should require requests to use SSL",
@@ -198,7 +204,11 @@ impl Remediation for TlsOnlyPolicy {
             operation: "PutBucketPolicy",
             parameters: json!({
                 "Bucket": bucket,
-                "Policy": merged(state.policy.as_ref(), bucket),
+                "Policy": if state.known {
+                    merged(state.policy.as_ref(), bucket)
+                } else {
+                    json!({"Version": "2012-10-17", "Statement": [EXISTING_STATEMENTS, statement(bucket)]})
+                },
             }),
             todo: format!(
                 "add the statement {STATEMENT_SID} denying requests not made over TLS to the policy of S3 bucket {bucket}{existing}"
