@@ -215,6 +215,40 @@ async fn s3_8_blocks_public_access_and_respects_the_live_opt_out_tag() {
     assert!(untouched.is_err(), "no Block Public Access was put");
 }
 
+/// S3.1 through S3 Control, against moto: the account's endpoint host name (`<account>.s3-control...`)
+/// is replaced by the configured endpoint (see `Clients::s3control`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_1_blocks_public_access_for_the_whole_account() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/s3.1-failed.json");
+    let (backend, config) = aws(&moto, "777788889999");
+    let clients = soar_functions::remediations::Clients::new(config);
+    let settings = || async {
+        clients
+            .s3control()
+            .get_public_access_block()
+            .account_id("777788889999")
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.public_access_block_configuration)
+            .map(|c| {
+                [
+                    c.block_public_acls,
+                    c.ignore_public_acls,
+                    c.block_public_policy,
+                    c.restrict_public_buckets,
+                ]
+            })
+    };
+    assert_eq!(settings().await, None, "no account-level settings yet");
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "S3.1");
+    assert_eq!(settings().await, Some([Some(true); 4]));
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_5_adds_the_tls_statement_keeping_the_existing_policy() {
     let Some(moto) = Moto::start() else { return };
@@ -878,6 +912,7 @@ async fn a_dry_run_over_aws_reads_and_plans_but_changes_nothing() {
 /// fails: not done, with the error, everything else as it was.
 fn every_example() -> Vec<(&'static str, Json)> {
     vec![
+        ("S3.1", fixture("remediations/s3.1-failed.json")),
         ("S3.8", fixture("securityhub-s3.8-failed.json")),
         ("S3.5", fixture("remediations/s3.5-failed.json")),
         ("EC2.2", fixture("remediations/ec2.2-failed.json")),
@@ -963,8 +998,9 @@ async fn every_remediation_failing_with_an_aws_error_ends_as_a_ticket_with_aws_s
     let h = live(&backend);
     let mut codes = Vec::new();
     for (control, finding) in every_example() {
-        if control == "EC2.7" {
-            // An account setting: it always exists (the unreachable endpoint test covers it).
+        if finding["Resources"][0]["Type"] == "AwsAccount" {
+            // An account setting (EC2.7, S3.1): it always exists; the unreachable endpoint test
+            // covers them.
             continue;
         }
         let out = h.remediate(&finding).await;
@@ -976,5 +1012,5 @@ async fn every_remediation_failing_with_an_aws_error_ends_as_a_ticket_with_aws_s
             "{control}: {code} should be AWS's own error"
         );
     }
-    assert_eq!(codes.len(), every_example().len() - 1, "{codes:?}");
+    assert_eq!(codes.len(), every_example().len() - 2, "{codes:?}");
 }

@@ -144,6 +144,7 @@ pub struct Clients {
     kms: OnceLock<aws_sdk_kms::Client>,
     rds: OnceLock<aws_sdk_rds::Client>,
     s3: OnceLock<aws_sdk_s3::Client>,
+    s3control: OnceLock<aws_sdk_s3control::Client>,
 }
 
 impl Clients {
@@ -158,6 +159,7 @@ impl Clients {
             kms: OnceLock::new(),
             rds: OnceLock::new(),
             s3: OnceLock::new(),
+            s3control: OnceLock::new(),
         }
     }
 
@@ -206,6 +208,38 @@ impl Clients {
                 .build();
             aws_sdk_s3::Client::from_conf(config)
         })
+    }
+}
+
+impl Clients {
+    /// S3 Control (account-level S3 settings). AWS's endpoint puts the account id in the host name
+    /// (`<account>.s3-control.<region>.amazonaws.com`); a configured endpoint URL (an S3-compatible
+    /// endpoint such as moto) is used as it is instead, since it has no per-account host names.
+    pub fn s3control(&self) -> &aws_sdk_s3control::Client {
+        self.s3control.get_or_init(|| {
+            let mut config = aws_sdk_s3control::config::Builder::from(&self.config);
+            if let Some(url) = self.config.endpoint_url() {
+                config = config.endpoint_resolver(FixedEndpoint(url.to_owned()));
+            }
+            aws_sdk_s3control::Client::from_conf(config.build())
+        })
+    }
+}
+
+/// An endpoint resolver that always answers the configured endpoint URL.
+#[derive(Debug)]
+struct FixedEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
     }
 }
 

@@ -195,6 +195,7 @@ pub enum Remediator {
 /// Every remediation's metadata, in the order of the README's table.
 pub fn catalog() -> Vec<&'static Meta> {
     vec![
+        s3::account_public_access_block::S3_1.meta(),
         s3::block_public_access::S3_8.meta(),
         s3::tls_only_policy::S3_5.meta(),
         ec2::default_security_group::EC2_2.meta(),
@@ -257,6 +258,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
     })?;
     let pad = Scratchpad::from_value(scratchpad)?;
     let pad = match control_id.as_str() {
+        "S3.1" => drive(&s3::account_public_access_block::S3_1, services, pad).await?,
         "S3.8" => drive(&s3::block_public_access::S3_8, services, pad).await?,
         "S3.5" => drive(&s3::tls_only_policy::S3_5, services, pad).await?,
         "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
@@ -684,6 +686,14 @@ mod tests {
     /// Every remediation and the exact calls it plans from its example (non-compliant) finding.
     fn expected_plans() -> Vec<(&'static str, Vec<(&'static str, Value)>)> {
         vec![
+            (
+                "S3.1",
+                vec![(
+                    "PutAccountPublicAccessBlock",
+                    json!({"AccountId": "777788889999", "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}}),
+                )],
+            ),
             (
                 "S3.8",
                 vec![(

@@ -177,7 +177,7 @@ impl Target {
         let kind = match self.resource_type.as_str() {
             "AwsS3Bucket" => "S3 bucket",
             "AwsEc2SecurityGroup" => "security group",
-            "AwsAccount" => "the EC2 settings of account",
+            "AwsAccount" => "account",
             "AwsKmsKey" => "KMS key",
             "AwsDynamoDbTable" => "DynamoDB table",
             "AwsEcrRepository" => "ECR repository",
@@ -187,7 +187,7 @@ impl Target {
             other => other,
         };
         if self.resource_type == "AwsAccount" {
-            format!("{kind} {} in {}", self.account, self.region)
+            format!("{kind} {} ({})", self.account, self.region)
         } else {
             format!(
                 "{kind} {} (account {}, {})",
@@ -199,6 +199,18 @@ impl Target {
     /// `Details.<key>` of the resource, if present.
     pub fn detail(&self, key: &str) -> Option<&Value> {
         self.details.as_ref()?.get(key)
+    }
+}
+
+/// The account id of Security Hub's account resource id, `AWS::::Account:<id>`.
+pub fn account_resource(id: &str) -> Result<String, String> {
+    match id.strip_prefix("AWS::::Account:") {
+        Some(account) if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(account.to_owned())
+        }
+        _ => Err(format!(
+            "expected an account resource id (AWS::::Account:ACCOUNT), got {id:?}"
+        )),
     }
 }
 

@@ -6,6 +6,7 @@ use soar_model::scratchpad::{Environment, Scratchpad};
 /// The example finding of `control` (examples/findings/remediations/, S3.8 the main example).
 pub(crate) fn fixture(control: &str) -> Value {
     let text = match control {
+        "S3.1" => include_str!("../../../examples/findings/remediations/s3.1-failed.json"),
         "S3.8" => include_str!("../../../examples/findings/securityhub-s3.8-failed.json"),
         "S3.5" => include_str!("../../../examples/findings/remediations/s3.5-failed.json"),
         "EC2.2" => include_str!("../../../examples/findings/remediations/ec2.2-failed.json"),

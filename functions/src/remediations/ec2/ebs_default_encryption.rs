@@ -5,7 +5,7 @@
 
 use crate::TaskError;
 use crate::remediations::aws::aws;
-use crate::remediations::target::Target;
+use crate::remediations::target::{Target, account_resource};
 use crate::remediations::{Action, Clients, Meta, Plan, Remediation};
 
 /// The remediation of EC2.7.
@@ -41,15 +41,7 @@ impl Remediation for EbsDefaultEncryption {
     }
 
     fn resource_name(&self, id: &str) -> Result<String, String> {
-        // Security Hub names the account `AWS::::Account:<id>`.
-        match id.strip_prefix("AWS::::Account:") {
-            Some(account) if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => {
-                Ok(account.to_owned())
-            }
-            _ => Err(format!(
-                "expected an account resource id (AWS::::Account:ACCOUNT), got {id:?}"
-            )),
-        }
+        account_resource(id)
     }
 
     fn state_from_finding(&self, _target: &Target) -> State {
@@ -81,7 +73,7 @@ impl Remediation for EbsDefaultEncryption {
             ));
         }
         if state.enabled {
-            return Plan::Compliant("encrypt new EBS volumes by default".into());
+            return Plan::Compliant("encrypts new EBS volumes by default".into());
         }
         Plan::Change(vec![Action {
             service: "ec2",

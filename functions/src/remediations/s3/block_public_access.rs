@@ -48,7 +48,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn off(&self) -> Vec<&'static str> {
+    pub(crate) fn off(&self) -> Vec<&'static str> {
         [
             ("BlockPublicAcls", self.block_public_acls),
             ("IgnorePublicAcls", self.ignore_public_acls),

@@ -1,5 +1,6 @@
 //! S3 remediations, and what they share: reading a bucket's tags.
 
+pub mod account_public_access_block;
 pub mod block_public_access;
 pub mod tls_only_policy;
 
