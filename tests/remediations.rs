@@ -640,6 +640,48 @@ async fn ec2_8_requires_imdsv2() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecs_12_turns_on_container_insights() {
+    use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/ecs.12-failed.json");
+    let (backend, config) = aws(&moto, "777788889999");
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    ecs.create_cluster()
+        .cluster_name("data-batch")
+        .settings(
+            ClusterSetting::builder()
+                .name(ClusterSettingName::ContainerInsights)
+                .value("disabled")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let insights = || async {
+        ecs.describe_clusters()
+            .clusters("data-batch")
+            .include(ClusterField::Settings)
+            .send()
+            .await
+            .unwrap()
+            .clusters
+            .unwrap()
+            .remove(0)
+            .settings
+            .unwrap_or_default()
+            .into_iter()
+            .find(|s| s.name == Some(ClusterSettingName::ContainerInsights))
+            .and_then(|s| s.value)
+    };
+    assert_eq!(insights().await.as_deref(), Some("disabled"));
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "ECS.12");
+    assert_eq!(insights().await.as_deref(), Some("enabled"));
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn elb_4_drops_invalid_headers() {
     let Some(moto) = Moto::start() else { return };
     let (backend, config) = aws(&moto, "444455556666");
@@ -924,6 +966,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("EC2.8", fixture("remediations/ec2.8-failed.json")),
         ("EC2.19", fixture("remediations/ec2.19-failed.json")),
         ("ELB.4", fixture("remediations/elb.4-failed.json")),
+        ("ECS.12", fixture("remediations/ecs.12-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
         ("RDS.8", fixture("remediations/rds.8-failed.json")),
         ("RDS.13", fixture("remediations/rds.13-failed.json")),

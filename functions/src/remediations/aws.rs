@@ -140,6 +140,7 @@ pub struct Clients {
     dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     ecr: OnceLock<aws_sdk_ecr::Client>,
+    ecs: OnceLock<aws_sdk_ecs::Client>,
     elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
     rds: OnceLock<aws_sdk_rds::Client>,
@@ -155,6 +156,7 @@ impl Clients {
             dynamodb: OnceLock::new(),
             ec2: OnceLock::new(),
             ecr: OnceLock::new(),
+            ecs: OnceLock::new(),
             elbv2: OnceLock::new(),
             kms: OnceLock::new(),
             rds: OnceLock::new(),
@@ -179,6 +181,12 @@ impl Clients {
     pub fn ecr(&self) -> &aws_sdk_ecr::Client {
         self.ecr
             .get_or_init(|| aws_sdk_ecr::Client::new(&self.config))
+    }
+
+    /// ECS.
+    pub fn ecs(&self) -> &aws_sdk_ecs::Client {
+        self.ecs
+            .get_or_init(|| aws_sdk_ecs::Client::new(&self.config))
     }
 
     /// Elastic Load Balancing v2 (Application, Network and Gateway Load Balancers).

@@ -47,6 +47,7 @@ pub mod aws;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod elb;
 pub mod kms;
 pub mod rds;
@@ -206,6 +207,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
         ecr::tag_immutability::ECR_2.meta(),
+        ecs::container_insights::ECS_12.meta(),
         elb::drop_invalid_headers::ELB_4.meta(),
         rds::public_access::RDS_2.meta(),
         rds::deletion_protection::RDS_8.meta(),
@@ -269,6 +271,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
         "ECR.2" => drive(&ecr::tag_immutability::ECR_2, services, pad).await?,
+        "ECS.12" => drive(&ecs::container_insights::ECS_12, services, pad).await?,
         "ELB.4" => drive(&elb::drop_invalid_headers::ELB_4, services, pad).await?,
         "RDS.2" => drive(&rds::public_access::RDS_2, services, pad).await?,
         "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
@@ -775,6 +778,14 @@ mod tests {
                 )],
             ),
             (
+                "ECS.12",
+                vec![(
+                    "UpdateCluster",
+                    json!({"cluster": "data-batch",
+                        "settings": [{"name": "containerInsights", "value": "enabled"}]}),
+                )],
+            ),
+            (
                 "ELB.4",
                 vec![(
                     "ModifyLoadBalancerAttributes",
@@ -944,6 +955,11 @@ mod tests {
                 "ECR.2",
                 "/Resources/0/Details/AwsEcrRepository/ImageTagMutability",
                 json!("IMMUTABLE"),
+            ),
+            (
+                "ECS.12",
+                "/Resources/0/Details/AwsEcsCluster/ClusterSettings/0/Value",
+                json!("enhanced"),
             ),
             (
                 "ELB.4",

@@ -182,6 +182,7 @@ impl Target {
             "AwsDynamoDbTable" => "DynamoDB table",
             "AwsEcrRepository" => "ECR repository",
             "AwsEc2Instance" => "EC2 instance",
+            "AwsEcsCluster" => "ECS cluster",
             "AwsElbv2LoadBalancer" => "Application Load Balancer",
             "AwsRdsDbInstance" => "RDS DB instance",
             other => other,

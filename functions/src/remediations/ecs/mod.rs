@@ -1,0 +1,3 @@
+//! ECS remediations.
+
+pub mod container_insights;
