@@ -68,12 +68,16 @@ pub fn is_secret_name(name: &str) -> bool {
         "authorization",
         "cookie",
     ];
+    // AWS settings whose names contain a marker but whose values are never secret: hiding them would
+    // hide what a remediation changes (EC2's `HttpTokens` is `required` or `optional`).
+    const SETTINGS: [&str; 1] = ["httptokens"];
     let normalized: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    MARKERS.iter().any(|marker| normalized.contains(marker))
+    !SETTINGS.contains(&normalized.as_str())
+        && MARKERS.iter().any(|marker| normalized.contains(marker))
 }
 
 /// Replaces, in place and at any depth, the value of every key for which [`is_secret_name`] holds.
@@ -279,6 +283,8 @@ mod tests {
             "KmsKeyId",
             "Key",
             "Tags",
+            "HttpTokens",
+            "http_tokens",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
