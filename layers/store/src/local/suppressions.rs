@@ -126,9 +126,8 @@ impl SuppressionStore for LocalStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{at, store};
+    use super::super::test_support::store;
     use super::*;
-    use serde_json::json;
 
     fn rule(id: &str, control: Option<&str>, account: Option<&str>) -> SuppressionRule {
         SuppressionRule {
@@ -140,77 +139,6 @@ mod tests {
             expires_at: None,
             reason: format!("reason {id}"),
         }
-    }
-
-    fn facts() -> FindingFacts {
-        FindingFacts::from_finding(&json!({
-            "AwsAccountId": "111122223333",
-            "Compliance": {"SecurityControlId": "EC2.19"},
-            "Resources": [{"Id": "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-1", "Tags": {"Exception": "SEC-1"}}]
-        }))
-    }
-
-    #[test]
-    fn put_get_list_remove() {
-        let store = store();
-        let mut r = rule("a", Some("EC2.19"), None);
-        r.resource_tags.insert("Exception".into(), "SEC-1".into());
-        r.expires_at = Some(at(3600));
-        store.put_rule(&r).unwrap();
-        assert_eq!(store.get_rule("a").unwrap(), Some(r.clone()));
-        r.reason = "replaced".into();
-        store.put_rule(&r).unwrap();
-        assert_eq!(store.list_rules().unwrap(), [r]);
-        assert!(store.remove_rule("a").unwrap());
-        assert!(!store.remove_rule("a").unwrap());
-        assert!(
-            store.put_rule(&rule("all", None, None)).is_err(),
-            "a rule without criteria is refused"
-        );
-    }
-
-    #[test]
-    fn matching_picks_the_most_specific_rule_in_force() {
-        let store = store();
-        assert_eq!(store.matching(&facts()).unwrap(), None);
-        store
-            .put_rule(&rule("broad", Some("EC2.19"), None))
-            .unwrap();
-        store
-            .put_rule(&rule("other-account", Some("EC2.19"), Some("444455556666")))
-            .unwrap();
-        store
-            .put_rule(&rule("other-control", Some("S3.1"), None))
-            .unwrap();
-        assert_eq!(store.matching(&facts()).unwrap().unwrap().id, "broad");
-
-        let mut narrow = rule("narrow", Some("EC2.19"), Some("111122223333"));
-        narrow.resource = Some("arn:aws:ec2:*:security-group/sg-*".into());
-        store.put_rule(&narrow).unwrap();
-        assert_eq!(store.matching(&facts()).unwrap().unwrap().id, "narrow");
-
-        let mut expired = rule("expired", Some("EC2.19"), Some("111122223333"));
-        expired
-            .resource_tags
-            .insert("Exception".into(), "SEC-1".into());
-        expired.resource = Some("*".into());
-        expired.expires_at = Some(at(-1));
-        store.put_rule(&expired).unwrap();
-        assert_eq!(
-            store.matching(&facts()).unwrap().unwrap().id,
-            "narrow",
-            "expired rules never match"
-        );
-
-        let mut account_only = facts();
-        account_only.control_id = None;
-        store
-            .put_rule(&rule("account", None, Some("111122223333")))
-            .unwrap();
-        assert_eq!(
-            store.matching(&account_only).unwrap().unwrap().id,
-            "account"
-        );
     }
 
     #[test]
