@@ -674,6 +674,12 @@ fn lowercase_first(text: &str) -> String {
     }
 }
 
+/// Borrowed `(key, value)` views of owned tag pairs: what [`Remediation::tags`] returns for a state
+/// that keeps its tags as pairs.
+pub(crate) fn tag_refs(tags: &[(String, String)]) -> Vec<(&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 #[cfg(test)]
 pub(crate) mod testing;
 

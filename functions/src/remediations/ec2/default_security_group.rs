@@ -262,25 +262,12 @@ impl Remediation for DefaultSecurityGroup {
                 .iter()
                 .map(Permission::from_sdk)
                 .collect(),
-            tags: group
-                .tags()
-                .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_owned(),
-                        t.value().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
+            tags: super::tag_list(group.tags()),
         })
     }
 
     fn tags<'s>(&self, state: &'s State) -> Vec<(&'s str, &'s str)> {
-        state
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+        crate::remediations::tag_refs(&state.tags)
     }
 
     fn plan(&self, target: &Target, state: &State) -> Plan {

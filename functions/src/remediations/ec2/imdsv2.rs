@@ -105,25 +105,12 @@ impl Remediation for Imdsv2 {
                 .state()
                 .and_then(|s| s.name())
                 .map(|n| n.as_str().to_owned()),
-            tags: instance
-                .tags()
-                .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_owned(),
-                        t.value().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
+            tags: super::tag_list(instance.tags()),
         })
     }
 
     fn tags<'s>(&self, state: &'s State) -> Vec<(&'s str, &'s str)> {
-        state
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+        crate::remediations::tag_refs(&state.tags)
     }
 
     fn plan(&self, target: &Target, state: &State) -> Plan {

@@ -90,9 +90,6 @@ impl Repository {
 
     /// The tags as pairs of strings.
     pub(crate) fn tag_pairs(&self) -> Vec<(&str, &str)> {
-        self.tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+        crate::remediations::tag_refs(&self.tags)
     }
 }

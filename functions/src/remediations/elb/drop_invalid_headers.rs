@@ -146,11 +146,7 @@ impl Remediation for DropInvalidHeaders {
     }
 
     fn tags<'s>(&self, state: &'s State) -> Vec<(&'s str, &'s str)> {
-        state
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+        crate::remediations::tag_refs(&state.tags)
     }
 
     fn plan(&self, target: &Target, state: &State) -> Plan {

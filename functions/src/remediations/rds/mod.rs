@@ -106,10 +106,7 @@ impl Instance {
 
     /// The tags as pairs of strings.
     pub(crate) fn tag_pairs(&self) -> Vec<(&str, &str)> {
-        self.tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+        crate::remediations::tag_refs(&self.tags)
     }
 
     /// Why the instance cannot be modified now, if it cannot: RDS refuses to modify an instance that

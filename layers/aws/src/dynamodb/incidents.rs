@@ -42,7 +42,7 @@ use time::OffsetDateTime;
 
 use super::{
     ATTEMPTS, Item, Reader, SERVICE, contention, finding_pk, format_timestamp, get_item,
-    is_conditional_failure, key, malformed, s,
+    is_conditional_failure, key, malformed, s, scan_all,
 };
 use crate::{AwsBackend, backend_error};
 
@@ -434,28 +434,11 @@ impl IncidentStore for DynamoIncidentStore {
                 values.insert(":kind".into(), s(kind));
             }
             let expression = conditions.join(" AND ");
-            let mut incidents = Vec::new();
-            let mut start = None;
-            loop {
-                let page = client
-                    .scan()
-                    .table_name(&table)
-                    .filter_expression(&expression)
-                    .set_expression_attribute_names(names.clone())
-                    .set_expression_attribute_values(Some(values.clone()))
-                    .set_exclusive_start_key(start)
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| backend_error(SERVICE, OP, "filter", e))?;
-                for item in page.items.unwrap_or_default() {
-                    incidents.push(to_incident(&item, OP, "filter")?);
-                }
-                start = page.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
+            let mut incidents = scan_all(&client, &table, &expression, names, values, OP)
+                .await?
+                .iter()
+                .map(|item| to_incident(item, OP, "filter"))
+                .collect::<Result<Vec<_>>>()?;
             incidents.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
             if let Some(limit) = filter.limit {
                 incidents.truncate(limit);

@@ -154,6 +154,38 @@ async fn get_item(
         .item)
 }
 
+/// Every item of `table` that matches the filter `expression`, across all pages of a consistent
+/// `Scan` (what a filtered `list` of a table without a matching index needs).
+async fn scan_all(
+    client: &Client,
+    table: &str,
+    expression: &str,
+    names: Option<HashMap<String, String>>,
+    values: Item,
+    op: &'static str,
+) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .filter_expression(expression)
+            .set_expression_attribute_names(names.clone())
+            .set_expression_attribute_values(Some(values.clone()))
+            .set_exclusive_start_key(start)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| backend_error(SERVICE, op, "filter", e))?;
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// Whether a transaction item was cancelled by its condition (`ConditionalCheckFailed`).
 fn is_conditional_failure(reason: &CancellationReason) -> bool {
     reason

@@ -33,7 +33,7 @@ use soar_store::{Clock, Result, StoreError};
 
 use super::{
     ATTEMPTS, Item, Reader, SERVICE, contention, finding_pk, format_timestamp, get_item,
-    is_conditional_failure, key, malformed, s, ticket_pk,
+    is_conditional_failure, key, malformed, s, scan_all, ticket_pk,
 };
 use crate::{AwsBackend, backend_error};
 
@@ -439,28 +439,11 @@ impl TicketStore for DynamoTicketStore {
                 }
             }
             let expression = conditions.join(" AND ");
-            let mut tickets = Vec::new();
-            let mut start = None;
-            loop {
-                let page = client
-                    .scan()
-                    .table_name(&table)
-                    .filter_expression(&expression)
-                    .set_expression_attribute_names(names.clone())
-                    .set_expression_attribute_values(Some(values.clone()))
-                    .set_exclusive_start_key(start)
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| backend_error(SERVICE, OP, "filter", e))?;
-                for item in page.items.unwrap_or_default() {
-                    tickets.push(to_ticket(&item, OP, "filter")?);
-                }
-                start = page.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
+            let mut tickets = scan_all(&client, &table, &expression, names, values, OP)
+                .await?
+                .iter()
+                .map(|item| to_ticket(item, OP, "filter"))
+                .collect::<Result<Vec<_>>>()?;
             tickets.sort_by(|a, b| (a.opened_at, &a.finding_id).cmp(&(b.opened_at, &b.finding_id)));
             if let Some(limit) = filter.limit {
                 tickets.truncate(limit);
