@@ -30,6 +30,8 @@
 //! 5. apply it, unless dry-run; in dry-run the plan is recorded (`services.plan`) and is the result
 //!    (“Would …”);
 //! 6. verify by reading the state again: a change that did not take is `SOAR.RemediationNotVerified`;
+//!    one AWS accepted but is still applying ([`Plan::InProgress`], e.g. an RDS value in
+//!    `PendingModifiedValues`) is verified as in progress, and the owner is told it is being applied;
 //! 7. write `messages.actions_taken` / `actions_required` and `db.remediation` (control, resource,
 //!    mode, outcome, plan).
 //!
@@ -135,6 +137,11 @@ impl Action {
 pub enum Plan {
     /// Nothing: the resource already complies; the text says how (“blocks all public access”).
     Compliant(String),
+    /// Nothing to change again: AWS accepted the change and is still applying it (an RDS value in
+    /// `PendingModifiedValues`, ...); the text says what is pending (“has a backup retention period
+    /// of 7 days pending”). Only for what AWS itself reports as pending: a change that shows
+    /// nowhere is still to be made (or, after applying, not verified).
+    InProgress(String),
     /// These calls, in order.
     Change(Vec<Action>),
     /// It cannot be remediated automatically, for this reason (e.g. a key pending deletion).
@@ -291,6 +298,8 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Remediated,
+    /// AWS accepted the change (SOAR's, or an earlier one) and is still applying it.
+    InProgress,
     Planned,
     AlreadyCompliant,
     Declined,
@@ -300,6 +309,7 @@ impl Outcome {
     fn as_str(self) -> &'static str {
         match self {
             Outcome::Remediated => "remediated",
+            Outcome::InProgress => "in_progress",
             Outcome::Planned => "planned",
             Outcome::AlreadyCompliant => "already_compliant",
             Outcome::Declined => "declined",
@@ -386,6 +396,27 @@ pub async fn drive<R: Remediation>(
             );
             return Ok(pad);
         }
+        Plan::InProgress(how) => {
+            pad.messages.actions_taken = format!(
+                "Nothing to do: {} already {how}: AWS accepted the change {} needs and is applying it. SOAR changed nothing.",
+                target.describe(),
+                meta.control
+            );
+            pad.messages.actions_required = format!(
+                "None. AWS is applying the change to {}; Security Hub will update the finding once it has been applied.",
+                target.describe()
+            );
+            record_outcome(
+                &mut pad,
+                &target,
+                meta,
+                mode,
+                Outcome::InProgress,
+                &[],
+                None,
+            );
+            return Ok(pad);
+        }
         Plan::Decline(reason) => {
             return Ok(declined(pad, &target, meta, &reason, mode));
         }
@@ -397,30 +428,40 @@ pub async fn drive<R: Remediation>(
             let clients = aws.clients(&target.account, &target.region)?;
             let planned = actions.clone();
             let target_ = target.clone();
-            aws.run(
-                async move { apply_and_verify(remediation, &clients, &target_, &planned).await },
-            )
-            .await?;
+            let verified =
+                aws.run(async move {
+                    apply_and_verify(remediation, &clients, &target_, &planned).await
+                })
+                .await?;
             let done: Vec<&str> = actions.iter().map(|a| a.done.as_str()).collect();
+            let (read_again, outcome) = match verified {
+                Verified::Compliant => (
+                    "SOAR read the resource again afterwards and it is now compliant.".to_owned(),
+                    Outcome::Remediated,
+                ),
+                Verified::InProgress(how) => (
+                    format!(
+                        "SOAR read the resource again afterwards: AWS accepted the change and is still applying it (it {how}); it is compliant once AWS has finished."
+                    ),
+                    Outcome::InProgress,
+                ),
+            };
             pad.messages.actions_taken = format!(
-                "SOAR remediated {} on {}: {} SOAR read the resource again afterwards and it is now compliant.",
+                "SOAR remediated {} on {}: {} {read_again}",
                 meta.control,
                 target.describe(),
                 sentences(&done)
             );
             pad.messages.actions_required = format!(
-                "Make the same change in the infrastructure code that manages {}, or the next deployment may undo it.",
+                "{}Make the same change in the infrastructure code that manages {}, or the next deployment may undo it.",
+                if outcome == Outcome::InProgress {
+                    "Nothing now: AWS is applying the change, and Security Hub will update the finding once it has been applied. "
+                } else {
+                    ""
+                },
                 target.describe()
             );
-            record_outcome(
-                &mut pad,
-                &target,
-                meta,
-                mode,
-                Outcome::Remediated,
-                &actions,
-                None,
-            );
+            record_outcome(&mut pad, &target, meta, mode, outcome, &actions, None);
         }
         _ => {
             // Offline, or dry-run over AWS: the plan is the result.
@@ -461,14 +502,23 @@ pub async fn drive<R: Remediation>(
     Ok(pad)
 }
 
+/// What reading the resource again after applying showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verified {
+    /// It is compliant.
+    Compliant,
+    /// AWS accepted the change and is still applying it (what [`Plan::InProgress`] says).
+    InProgress(String),
+}
+
 /// Applies every planned call in order, then reads the resource again: anything still to change means
-/// the change did not take.
+/// the change did not take; a change AWS reports as pending is verified as in progress.
 async fn apply_and_verify<R: Remediation>(
     remediation: &'static R,
     clients: &Clients,
     target: &Target,
     actions: &[Action],
-) -> Result<(), TaskError> {
+) -> Result<Verified, TaskError> {
     let mut applied = Vec::new();
     for action in actions {
         remediation
@@ -490,7 +540,8 @@ async fn apply_and_verify<R: Remediation>(
     for attempt in 0..2 {
         let state = remediation.read(clients, target).await?;
         match remediation.plan(target, &state) {
-            Plan::Compliant(_) => return Ok(()),
+            Plan::Compliant(_) => return Ok(Verified::Compliant),
+            Plan::InProgress(how) => return Ok(Verified::InProgress(how)),
             Plan::Change(left) if attempt == 1 => {
                 let left: Vec<&str> = left.iter().map(|a| a.todo.as_str()).collect();
                 return Err(TaskError::new(
@@ -1307,13 +1358,189 @@ mod tests {
         );
         assert_eq!(never.reads.load(std::sync::atomic::Ordering::SeqCst), 2);
         let eventually = slow(1);
-        apply_and_verify(eventually, &clients, &target, &actions)
+        let verified = apply_and_verify(eventually, &clients, &target, &actions)
             .await
             .unwrap();
+        assert_eq!(verified, Verified::Compliant);
         assert_eq!(
             eventually.applied.load(std::sync::atomic::Ordering::SeqCst),
             1
         );
+    }
+
+    /// A setting AWS applies asynchronously: off, accepted and pending, or on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Setting {
+        Off,
+        Pending,
+        On,
+    }
+
+    /// A remediation whose state is `from_finding` offline, and live `Off` until applied, then
+    /// `after_apply` (`Pending`: AWS accepted it; `Off`: the change shows nowhere).
+    struct Async {
+        from_finding: Setting,
+        after_apply: Setting,
+        applied: std::sync::atomic::AtomicUsize,
+    }
+
+    static ASYNC_META: Meta = Meta {
+        control: "Test.2",
+        title: "test",
+        resource_type: "AwsS3Bucket",
+        disruptive: false,
+        description: "Turn it on",
+        api_calls: &["test:Read", "test:TurnOn"],
+    };
+
+    impl Remediation for Async {
+        type State = Setting;
+        fn meta(&self) -> &'static Meta {
+            &ASYNC_META
+        }
+        fn resource_name(&self, id: &str) -> Result<String, String> {
+            Ok(id.trim_start_matches("arn:aws:s3:::").to_owned())
+        }
+        fn state_from_finding(&self, _target: &Target) -> Setting {
+            self.from_finding
+        }
+        async fn read(&self, _clients: &Clients, _target: &Target) -> Result<Setting, TaskError> {
+            let applied = self.applied.load(std::sync::atomic::Ordering::SeqCst) > 0;
+            Ok(if applied {
+                self.after_apply
+            } else {
+                Setting::Off
+            })
+        }
+        fn tags<'s>(&self, _state: &'s Setting) -> Vec<(&'s str, &'s str)> {
+            Vec::new()
+        }
+        fn plan(&self, _target: &Target, state: &Setting) -> Plan {
+            match state {
+                Setting::On => Plan::Compliant("has it on".into()),
+                Setting::Pending => Plan::InProgress("has it on pending".into()),
+                Setting::Off => Plan::Change(vec![Action {
+                    service: "test",
+                    operation: "TurnOn",
+                    parameters: json!({}),
+                    todo: "turn it on".into(),
+                    done: "Turned it on".into(),
+                }]),
+            }
+        }
+        async fn apply(
+            &self,
+            _clients: &Clients,
+            _target: &Target,
+            _action: &Action,
+        ) -> Result<(), TaskError> {
+            self.applied
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn accepted(from_finding: Setting, after_apply: Setting) -> &'static Async {
+        Box::leak(Box::new(Async {
+            from_finding,
+            after_apply,
+            applied: Default::default(),
+        }))
+    }
+
+    /// The scratchpad of the S3.8 example finding as a finding of the test control `Test.2`.
+    fn async_pad() -> Scratchpad {
+        let mut finding = fixture("S3.8");
+        finding["Compliance"]["SecurityControlId"] = json!("Test.2");
+        let mut pad = Scratchpad::new(finding);
+        pad.account.environment = Some(Environment::Dev);
+        pad
+    }
+
+    fn live_services() -> Services {
+        let backend = soar_aws::AwsBackend::from_sdk_config(
+            aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .build(),
+        )
+        .unwrap();
+        let mut services = services();
+        services.remediator =
+            Remediator::Aws(AwsRemediator::new(&backend, "SOARRemediation", true));
+        services
+    }
+
+    /// A change AWS accepted but is still applying (pending) is verified as in progress, and the owner
+    /// is told so; one that shows neither applied nor pending is not verified.
+    #[tokio::test]
+    async fn a_change_aws_accepted_but_still_applies_is_verified_in_progress() {
+        let services = live_services();
+        let out = drive(
+            accepted(Setting::Off, Setting::Pending),
+            &services,
+            async_pad(),
+        )
+        .await
+        .unwrap()
+        .to_value()
+        .to_json();
+        assert_eq!(out["db"]["remediation"]["outcome"], "in_progress");
+        assert_eq!(out["db"]["remediation"]["plan"][0]["operation"], "TurnOn");
+        assert_eq!(out["actions"]["autoremediation_not_done"], false);
+        let taken = out["messages"]["actions_taken"].as_str().unwrap();
+        assert!(
+            taken.starts_with("SOAR remediated Test.2 on S3 bucket example-payments-uploads")
+                && taken.contains("Turned it on.")
+                && taken.contains(
+                    "AWS accepted the change and is still applying it (it has it on pending)"
+                )
+                && !taken.contains("now compliant"),
+            "{taken}"
+        );
+        let required = out["messages"]["actions_required"].as_str().unwrap();
+        assert!(
+            required.starts_with("Nothing now: AWS is applying the change")
+                && required.contains("infrastructure code"),
+            "{required}"
+        );
+
+        let e = drive(accepted(Setting::Off, Setting::Off), &services, async_pad())
+            .await
+            .unwrap_err();
+        assert_eq!(e.error, NOT_VERIFIED);
+        assert!(
+            e.cause.contains("it still needs to turn it on"),
+            "{}",
+            e.cause
+        );
+    }
+
+    /// A change already pending when SOAR reads the resource is not proposed again.
+    #[tokio::test]
+    async fn a_change_already_pending_is_not_made_again() {
+        let services = services();
+        let out = drive(
+            accepted(Setting::Pending, Setting::On),
+            &services,
+            async_pad(),
+        )
+        .await
+        .unwrap()
+        .to_value()
+        .to_json();
+        assert_eq!(out["db"]["remediation"]["outcome"], "in_progress");
+        assert_eq!(out["db"]["remediation"]["plan"], json!([]));
+        assert_eq!(out["actions"]["autoremediation_not_done"], false);
+        assert!(
+            out["messages"]["actions_taken"]
+                .as_str()
+                .unwrap()
+                .starts_with("Nothing to do: S3 bucket example-payments-uploads (account 444455556666, eu-west-1) already has it on pending: AWS accepted the change Test.2 needs and is applying it."),
+            "{}",
+            out["messages"]["actions_taken"]
+        );
+        assert!(services.plan.recorded().unwrap().is_empty());
     }
 
     #[tokio::test]

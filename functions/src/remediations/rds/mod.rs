@@ -1,4 +1,11 @@
-//! RDS remediations, and what they share: reading a DB instance.
+//! RDS remediations, and what they share: reading a DB instance, and what RDS has accepted but not
+//! applied yet.
+//!
+//! RDS applies many changes asynchronously even with `ApplyImmediately`: the instance goes to
+//! `modifying`, and some values (`BackupRetentionPeriod`, log exports, ...) first show in
+//! `PendingModifiedValues`. A value pending there is a change RDS accepted and is applying, so a plan
+//! says [`Plan::InProgress`] for it instead of proposing the change again, and the driver verifies
+//! it as in progress; a value that shows in neither place is still not verified.
 
 pub mod auto_minor_version_upgrade;
 pub mod copy_tags_to_snapshot;
@@ -33,8 +40,64 @@ pub struct Instance {
     pub status: Option<String>,
     /// `DBClusterIdentifier`: the Aurora cluster it belongs to, if any.
     pub cluster: Option<String>,
+    /// What RDS accepted but has not applied yet.
+    pub pending: Pending,
     /// Its tags.
     pub tags: Vec<(String, String)>,
+}
+
+/// The values of `PendingModifiedValues` the remediations change: accepted by RDS, being applied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pending {
+    /// `BackupRetentionPeriod`.
+    pub backup_retention_period: Option<i32>,
+    /// `PendingCloudwatchLogsExports.LogTypesToEnable`.
+    pub log_types_to_enable: Vec<String>,
+}
+
+impl Pending {
+    /// `PendingModifiedValues` as ASFF shows it (`Details.AwsRdsDbInstance.PendingModifiedValues`).
+    fn from_finding(pending: Option<&serde_json::Value>) -> Pending {
+        let Some(pending) = pending else {
+            return Pending::default();
+        };
+        Pending {
+            backup_retention_period: pending
+                .get("BackupRetentionPeriod")
+                .and_then(|v| v.as_i64())
+                .and_then(|v| i32::try_from(v).ok()),
+            log_types_to_enable: strings(
+                pending.pointer("/PendingCloudWatchLogsExports/LogTypesToEnable"),
+            ),
+        }
+    }
+
+    /// The live `PendingModifiedValues`.
+    fn from_sdk(pending: Option<&aws_sdk_rds::types::PendingModifiedValues>) -> Pending {
+        let Some(pending) = pending else {
+            return Pending::default();
+        };
+        Pending {
+            backup_retention_period: pending.backup_retention_period(),
+            log_types_to_enable: pending
+                .pending_cloudwatch_logs_exports()
+                .map(|p| p.log_types_to_enable().to_vec())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A JSON array of strings (anything else is no string).
+fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
+    value
+        .and_then(|v| v.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Instance {
@@ -61,6 +124,7 @@ impl Instance {
                 .and_then(|d| d.get("DbClusterIdentifier"))
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
+            pending: Pending::from_finding(details.and_then(|d| d.get("PendingModifiedValues"))),
             tags: Vec::new(),
         }
     }
@@ -91,6 +155,7 @@ impl Instance {
             copy_tags_to_snapshot: db.copy_tags_to_snapshot().unwrap_or(false),
             status: db.db_instance_status().map(str::to_owned),
             cluster: db.db_cluster_identifier().map(str::to_owned),
+            pending: Pending::from_sdk(db.pending_modified_values()),
             tags: db
                 .tag_list()
                 .iter()
@@ -179,4 +244,43 @@ pub(crate) async fn modify(clients: &Clients, action: &Action) -> Result<(), Tas
         .await
         .map_err(aws("RDS", "ModifyDBInstance"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// `PendingModifiedValues` in the finding (ASFF's field names) and in the live instance.
+    #[test]
+    fn pending_values_are_read_from_the_finding_and_the_sdk() {
+        let pending = Pending::from_finding(Some(&json!({
+            "BackupRetentionPeriod": 7,
+            "PendingCloudWatchLogsExports": {"LogTypesToEnable": ["postgresql", "upgrade"]}
+        })));
+        assert_eq!(
+            pending,
+            Pending {
+                backup_retention_period: Some(7),
+                log_types_to_enable: vec!["postgresql".into(), "upgrade".into()],
+            }
+        );
+        assert_eq!(Pending::from_finding(None), Pending::default());
+        let sdk = aws_sdk_rds::types::PendingModifiedValues::builder()
+            .backup_retention_period(14)
+            .pending_cloudwatch_logs_exports(
+                aws_sdk_rds::types::PendingCloudwatchLogsExports::builder()
+                    .log_types_to_enable("error")
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            Pending::from_sdk(Some(&sdk)),
+            Pending {
+                backup_retention_period: Some(14),
+                log_types_to_enable: vec!["error".into()],
+            }
+        );
+    }
 }
