@@ -859,6 +859,51 @@ async fn rds_13_and_rds_17_turn_on_minor_upgrades_and_tag_copies() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// RDS.11: an instance keeping its backups 1 day (the API's default) keeps them for the control's
+/// minimum, 7 days; one keeping them longer is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_11_keeps_automated_backups_for_the_minimum_period() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "777788889999");
+    let rds = aws_sdk_rds::Client::new(&config);
+    create_db_instance(&rds, "orders-reporting-db").await;
+    rds.modify_db_instance()
+        .db_instance_identifier("orders-reporting-db")
+        .backup_retention_period(1)
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let h = live(&backend);
+    let finding = fixture("remediations/rds.11-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.11");
+    let db = db_instance(&rds, "orders-reporting-db").await;
+    assert_eq!(db.backup_retention_period, Some(7));
+    assert_eq!(
+        db.publicly_accessible,
+        Some(true),
+        "only what RDS.11 is about changes"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    // A longer period is never shortened.
+    rds.modify_db_instance()
+        .db_instance_identifier("orders-reporting-db")
+        .backup_retention_period(21)
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    assert_already_compliant(&h.remediate(&finding).await);
+    assert_eq!(
+        db_instance(&rds, "orders-reporting-db")
+            .await
+            .backup_retention_period,
+        Some(21)
+    );
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -971,6 +1016,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("RDS.8", fixture("remediations/rds.8-failed.json")),
         ("RDS.13", fixture("remediations/rds.13-failed.json")),
         ("RDS.17", fixture("remediations/rds.17-failed.json")),
+        ("RDS.11", fixture("remediations/rds.11-failed.json")),
     ]
 }
 

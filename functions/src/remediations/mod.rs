@@ -220,6 +220,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         rds::deletion_protection::RDS_8.meta(),
         rds::auto_minor_version_upgrade::RDS_13.meta(),
         rds::copy_tags_to_snapshot::RDS_17.meta(),
+        rds::backups::RDS_11.meta(),
     ]
 }
 
@@ -284,6 +285,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
         "RDS.13" => drive(&rds::auto_minor_version_upgrade::RDS_13, services, pad).await?,
         "RDS.17" => drive(&rds::copy_tags_to_snapshot::RDS_17, services, pad).await?,
+        "RDS.11" => drive(&rds::backups::RDS_11, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -882,6 +884,14 @@ mod tests {
                         "CopyTagsToSnapshot": true, "ApplyImmediately": true}),
                 )],
             ),
+            (
+                "RDS.11",
+                vec![(
+                    "ModifyDBInstance",
+                    json!({"DBInstanceIdentifier": "orders-reporting-db",
+                        "BackupRetentionPeriod": 7, "ApplyImmediately": true}),
+                )],
+            ),
         ]
     }
 
@@ -1042,6 +1052,11 @@ mod tests {
                 "RDS.17",
                 "/Resources/0/Details/AwsRdsDbInstance/CopyTagsToSnapshot",
                 json!(true),
+            ),
+            (
+                "RDS.11",
+                "/Resources/0/Details/AwsRdsDbInstance/BackupRetentionPeriod",
+                json!(14),
             ),
         ];
         for (control, pointer, value) in compliant {
@@ -1343,6 +1358,7 @@ mod tests {
             name: "b".into(),
             tags: Default::default(),
             details: None,
+            parameters: Default::default(),
         };
         let Plan::Change(actions) = slow(0).plan(&target, &false) else {
             unreachable!()

@@ -30,6 +30,9 @@ pub struct Target {
     pub tags: IndexMap<String, String>,
     /// The resource's `Details` in the finding, if any.
     pub details: Option<Value>,
+    /// The control's parameters as Security Hub evaluated them (`Compliance.SecurityControlParameters`:
+    /// name → values), e.g. RDS.11's `minimumBackupRetentionPeriod`.
+    pub parameters: IndexMap<String, Vec<String>>,
 }
 
 fn invalid(field: &str, problem: impl std::fmt::Display) -> TaskError {
@@ -159,6 +162,31 @@ impl Target {
                 ),
             ));
         }
+        let parameters = finding
+            .compliance
+            .as_ref()
+            .and_then(|c| c.other.get("SecurityControlParameters"))
+            .and_then(Value::as_array)
+            .map(|parameters| {
+                parameters
+                    .iter()
+                    .filter_map(|p| {
+                        let name = p.get("Name")?.as_str()?.to_owned();
+                        let values = p
+                            .get("Value")
+                            .and_then(Value::as_array)
+                            .map(|values| {
+                                values
+                                    .iter()
+                                    .filter_map(|v| v.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        Some((name, values))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Target {
             finding_id: finding.id.clone(),
             control: meta.control.to_owned(),
@@ -169,6 +197,7 @@ impl Target {
             name,
             tags: resource.tags.clone().unwrap_or_default(),
             details: resource.details.clone(),
+            parameters,
         })
     }
 
@@ -185,6 +214,10 @@ impl Target {
             "AwsEcsCluster" => "ECS cluster",
             "AwsElbv2LoadBalancer" => "Application Load Balancer",
             "AwsRdsDbInstance" => "RDS DB instance",
+            "AwsRdsDbCluster" => "RDS DB cluster",
+            "AwsRdsDbSnapshot" => "RDS DB snapshot",
+            "AwsRdsDbClusterSnapshot" => "RDS DB cluster snapshot",
+            "AwsEc2Subnet" => "subnet",
             other => other,
         };
         if self.resource_type == "AwsAccount" {
@@ -200,6 +233,11 @@ impl Target {
     /// `Details.<key>` of the resource, if present.
     pub fn detail(&self, key: &str) -> Option<&Value> {
         self.details.as_ref()?.get(key)
+    }
+
+    /// The first value of the control parameter `name`, if the finding has it.
+    pub fn parameter(&self, name: &str) -> Option<&str> {
+        self.parameters.get(name)?.first().map(String::as_str)
     }
 }
 

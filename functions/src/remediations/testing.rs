@@ -25,6 +25,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "RDS.8" => include_str!("../../../examples/findings/remediations/rds.8-failed.json"),
         "RDS.13" => include_str!("../../../examples/findings/remediations/rds.13-failed.json"),
         "RDS.17" => include_str!("../../../examples/findings/remediations/rds.17-failed.json"),
+        "RDS.11" => include_str!("../../../examples/findings/remediations/rds.11-failed.json"),
         other => panic!("no example finding for {other}"),
     };
     serde_json::from_str(text).expect("example finding")

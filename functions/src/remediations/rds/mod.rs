@@ -1,5 +1,5 @@
-//! RDS remediations, and what they share: reading a DB instance, and what RDS has accepted but not
-//! applied yet.
+//! RDS remediations, and what they share: reading a DB instance, planning and making one modify call
+//! (applied immediately), and what RDS has accepted but not applied yet.
 //!
 //! RDS applies many changes asynchronously even with `ApplyImmediately`: the instance goes to
 //! `modifying`, and some values (`BackupRetentionPeriod`, log exports, ...) first show in
@@ -8,6 +8,7 @@
 //! it as in progress; a value that shows in neither place is still not verified.
 
 pub mod auto_minor_version_upgrade;
+pub mod backups;
 pub mod copy_tags_to_snapshot;
 pub mod deletion_protection;
 pub mod public_access;
@@ -36,6 +37,10 @@ pub struct Instance {
     pub auto_minor_version_upgrade: bool,
     /// `CopyTagsToSnapshot`.
     pub copy_tags_to_snapshot: bool,
+    /// `BackupRetentionPeriod` in days (0: no automated backups).
+    pub backup_retention_period: i32,
+    /// `Engine` (`postgres`, `aurora-mysql`, ...), when known.
+    pub engine: Option<String>,
     /// `DBInstanceStatus` (`available`, `modifying`, ...), when known.
     pub status: Option<String>,
     /// `DBClusterIdentifier`: the Aurora cluster it belongs to, if any.
@@ -102,7 +107,7 @@ fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
 
 impl Instance {
     /// The instance as the finding's `Details.AwsRdsDbInstance` shows it; what it does not say is
-    /// taken as non-compliant (public, every protection off), because the control failed.
+    /// taken as non-compliant (public, every protection off, no backups), because the control failed.
     pub(crate) fn from_finding(target: &Target) -> Instance {
         let details = target.detail("AwsRdsDbInstance");
         let flag = |key: &str, unknown: bool| {
@@ -111,19 +116,25 @@ impl Instance {
                 .and_then(|v| v.as_bool())
                 .unwrap_or(unknown)
         };
+        let text = |key: &str| {
+            details
+                .and_then(|d| d.get(key))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         Instance {
             publicly_accessible: flag("PubliclyAccessible", true),
             deletion_protection: flag("DeletionProtection", false),
             auto_minor_version_upgrade: flag("AutoMinorVersionUpgrade", false),
             copy_tags_to_snapshot: flag("CopyTagsToSnapshot", false),
-            status: details
-                .and_then(|d| d.get("DbInstanceStatus"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            cluster: details
-                .and_then(|d| d.get("DbClusterIdentifier"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
+            backup_retention_period: details
+                .and_then(|d| d.get("BackupRetentionPeriod"))
+                .and_then(|v| v.as_i64())
+                .and_then(|v| i32::try_from(v).ok())
+                .unwrap_or(0),
+            engine: text("Engine"),
+            status: text("DbInstanceStatus"),
+            cluster: text("DbClusterIdentifier"),
             pending: Pending::from_finding(details.and_then(|d| d.get("PendingModifiedValues"))),
             tags: Vec::new(),
         }
@@ -153,19 +164,12 @@ impl Instance {
             deletion_protection: db.deletion_protection().unwrap_or(false),
             auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
             copy_tags_to_snapshot: db.copy_tags_to_snapshot().unwrap_or(false),
+            backup_retention_period: db.backup_retention_period().unwrap_or(0),
+            engine: db.engine().map(str::to_owned),
             status: db.db_instance_status().map(str::to_owned),
             cluster: db.db_cluster_identifier().map(str::to_owned),
             pending: Pending::from_sdk(db.pending_modified_values()),
-            tags: db
-                .tag_list()
-                .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_owned(),
-                        t.value().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
+            tags: tag_list(db.tag_list()),
         })
     }
 
@@ -174,24 +178,90 @@ impl Instance {
         crate::remediations::tag_refs(&self.tags)
     }
 
-    /// Why the instance cannot be modified now, if it cannot: RDS refuses to modify an instance that
-    /// is not `available` (`InvalidDBInstanceState`).
+    /// Why the instance cannot be modified now, if it cannot (see [`not_modifiable`]).
     pub(crate) fn not_modifiable(&self, name: &str) -> Option<String> {
-        match self.status.as_deref() {
-            Some(status) if status != "available" => Some(format!(
-                "RDS DB instance {name} is {status}, not available: RDS modifies only available instances. SOAR will not wait; please make the change once it is available."
-            )),
-            _ => None,
-        }
+        not_modifiable(self, name)
     }
 }
 
-/// The plan of the RDS remediations that set one flag of an instance with `ModifyDBInstance`
-/// (applied immediately): nothing when it is already `true`, a decline when the instance cannot be
-/// modified now.
-pub(crate) fn set_flag(
+impl Database for Instance {
+    const KIND: &'static str = "RDS DB instance";
+    const IDENTIFIER: &'static str = "DBInstanceIdentifier";
+    const MODIFY: &'static str = "ModifyDBInstance";
+
+    fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+}
+
+/// RDS tags as `(key, value)` pairs (a missing key or value reads as empty).
+pub(crate) fn tag_list(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// What RDS remediations modify: a DB instance (`ModifyDBInstance`) or a DB cluster
+/// (`ModifyDBCluster`), which share how a change is planned and when it can be made.
+pub(crate) trait Database {
+    /// What it is, in words (`RDS DB instance`).
+    const KIND: &'static str;
+    /// The parameter naming it in the modify call (`DBInstanceIdentifier`).
+    const IDENTIFIER: &'static str;
+    /// The modify operation (`ModifyDBInstance`).
+    const MODIFY: &'static str;
+
+    /// Its status (`available`, `modifying`, ...), when known.
+    fn status(&self) -> Option<&str>;
+}
+
+/// Why `state` cannot be modified now, if it cannot: RDS refuses to modify an instance or cluster
+/// that is not `available` (`InvalidDBInstanceState`, `InvalidDBClusterStateFault`).
+pub(crate) fn not_modifiable<D: Database>(state: &D, name: &str) -> Option<String> {
+    match state.status() {
+        Some(status) if status != "available" => Some(format!(
+            "{} {name} is {status}, not available: RDS modifies only available ones. SOAR will not wait; please make the change once it is available.",
+            D::KIND
+        )),
+        _ => None,
+    }
+}
+
+/// The plan of one modify call (applied immediately) that sets `settings` (the API's parameter names
+/// and values), or a decline when `state` cannot be modified now.
+pub(crate) fn change<D: Database>(
     target: &Target,
-    state: &Instance,
+    state: &D,
+    settings: serde_json::Value,
+    todo: String,
+    done: String,
+) -> Plan {
+    if let Some(reason) = not_modifiable(state, &target.name) {
+        return Plan::Decline(reason);
+    }
+    let mut parameters = json!({D::IDENTIFIER: target.name, "ApplyImmediately": true});
+    if let (Some(parameters), Some(settings)) = (parameters.as_object_mut(), settings.as_object()) {
+        parameters.extend(settings.clone());
+    }
+    Plan::Change(vec![Action {
+        service: "rds",
+        operation: D::MODIFY,
+        parameters,
+        todo,
+        done,
+    }])
+}
+
+/// The plan of the RDS remediations that turn on one flag with a modify call (applied immediately):
+/// nothing when it is already `true`, a decline when it cannot be modified now.
+pub(crate) fn set_flag<D: Database>(
+    target: &Target,
+    state: &D,
     current: bool,
     parameter: &str,
     compliant: &str,
@@ -201,18 +271,7 @@ pub(crate) fn set_flag(
     if current {
         return Plan::Compliant(compliant.to_owned());
     }
-    if let Some(reason) = state.not_modifiable(&target.name) {
-        return Plan::Decline(reason);
-    }
-    let mut parameters = json!({"DBInstanceIdentifier": target.name, "ApplyImmediately": true});
-    parameters[parameter] = true.into();
-    Plan::Change(vec![Action {
-        service: "rds",
-        operation: "ModifyDBInstance",
-        parameters,
-        todo,
-        done,
-    }])
+    change(target, state, json!({parameter: true}), todo, done)
 }
 
 /// The arguments of the planned `ModifyDBInstance` calls: only what a plan sets is sent.
@@ -226,9 +285,10 @@ struct ModifyArguments {
     deletion_protection: Option<bool>,
     auto_minor_version_upgrade: Option<bool>,
     copy_tags_to_snapshot: Option<bool>,
+    backup_retention_period: Option<i32>,
 }
 
-/// Makes a planned `ModifyDBInstance` call with exactly its planned arguments.
+/// Makes a planned modify call with exactly its planned arguments.
 pub(crate) async fn modify(clients: &Clients, action: &Action) -> Result<(), TaskError> {
     let args: ModifyArguments = action.arguments()?;
     clients
@@ -240,6 +300,7 @@ pub(crate) async fn modify(clients: &Clients, action: &Action) -> Result<(), Tas
         .set_deletion_protection(args.deletion_protection)
         .set_auto_minor_version_upgrade(args.auto_minor_version_upgrade)
         .set_copy_tags_to_snapshot(args.copy_tags_to_snapshot)
+        .set_backup_retention_period(args.backup_retention_period)
         .send()
         .await
         .map_err(aws("RDS", "ModifyDBInstance"))?;
