@@ -904,6 +904,51 @@ async fn rds_11_keeps_automated_backups_for_the_minimum_period() {
     );
 }
 
+/// An Aurora PostgreSQL cluster in moto, without deletion protection nor tag copies to snapshots.
+async fn create_db_cluster(rds: &aws_sdk_rds::Client, name: &str) {
+    rds.create_db_cluster()
+        .db_cluster_identifier(name)
+        .engine("aurora-postgresql")
+        .master_username("soar")
+        .master_user_password("not-a-real-password-1")
+        .deletion_protection(false)
+        .copy_tags_to_snapshot(false)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn db_cluster(rds: &aws_sdk_rds::Client, name: &str) -> aws_sdk_rds::types::DbCluster {
+    rds.describe_db_clusters()
+        .db_cluster_identifier(name)
+        .send()
+        .await
+        .unwrap()
+        .db_clusters
+        .unwrap()
+        .remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_7_turns_on_the_cluster_s_deletion_protection() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "777788889999");
+    let rds = aws_sdk_rds::Client::new(&config);
+    create_db_cluster(&rds, "orders-aurora").await;
+    let h = live(&backend);
+    let finding = fixture("remediations/rds.7-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.7");
+    let cluster = db_cluster(&rds, "orders-aurora").await;
+    assert_eq!(cluster.deletion_protection, Some(true));
+    assert_eq!(
+        cluster.copy_tags_to_snapshot,
+        Some(false),
+        "only what RDS.7 is about changes"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1017,6 +1062,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("RDS.13", fixture("remediations/rds.13-failed.json")),
         ("RDS.17", fixture("remediations/rds.17-failed.json")),
         ("RDS.11", fixture("remediations/rds.11-failed.json")),
+        ("RDS.7", fixture("remediations/rds.7-failed.json")),
     ]
 }
 

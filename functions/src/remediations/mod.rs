@@ -221,6 +221,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         rds::auto_minor_version_upgrade::RDS_13.meta(),
         rds::copy_tags_to_snapshot::RDS_17.meta(),
         rds::backups::RDS_11.meta(),
+        rds::cluster_deletion_protection::RDS_7.meta(),
     ]
 }
 
@@ -286,6 +287,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "RDS.13" => drive(&rds::auto_minor_version_upgrade::RDS_13, services, pad).await?,
         "RDS.17" => drive(&rds::copy_tags_to_snapshot::RDS_17, services, pad).await?,
         "RDS.11" => drive(&rds::backups::RDS_11, services, pad).await?,
+        "RDS.7" => drive(&rds::cluster_deletion_protection::RDS_7, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -892,6 +894,14 @@ mod tests {
                         "BackupRetentionPeriod": 7, "ApplyImmediately": true}),
                 )],
             ),
+            (
+                "RDS.7",
+                vec![(
+                    "ModifyDBCluster",
+                    json!({"DBClusterIdentifier": "orders-aurora",
+                        "DeletionProtection": true, "ApplyImmediately": true}),
+                )],
+            ),
         ]
     }
 
@@ -1058,6 +1068,11 @@ mod tests {
                 "/Resources/0/Details/AwsRdsDbInstance/BackupRetentionPeriod",
                 json!(14),
             ),
+            (
+                "RDS.7",
+                "/Resources/0/Details/AwsRdsDbCluster/DeletionProtection",
+                json!(true),
+            ),
         ];
         for (control, pointer, value) in compliant {
             let mut finding = fixture(control);
@@ -1191,6 +1206,12 @@ mod tests {
                 "/Resources/0/Id",
                 json!("AWS::::Account:1111"),
                 "/finding/Resources/0/Id: expected an account resource id",
+            ),
+            (
+                "RDS.7",
+                "/Resources/0/Id",
+                json!("arn:aws:rds:eu-west-1:777788889999:db:orders-aurora-instance-1"),
+                "/finding/Resources/0/Id: expected the ARN of an RDS DB cluster",
             ),
         ];
         for (control, pointer, value, message) in cases {

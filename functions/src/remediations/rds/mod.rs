@@ -1,5 +1,5 @@
-//! RDS remediations, and what they share: reading a DB instance, planning and making one modify call
-//! (applied immediately), and what RDS has accepted but not applied yet.
+//! RDS remediations, and what they share: reading a DB instance or a DB cluster, planning and making
+//! one modify call (applied immediately), and what RDS has accepted but not applied yet.
 //!
 //! RDS applies many changes asynchronously even with `ApplyImmediately`: the instance goes to
 //! `modifying`, and some values (`BackupRetentionPeriod`, log exports, ...) first show in
@@ -9,6 +9,7 @@
 
 pub mod auto_minor_version_upgrade;
 pub mod backups;
+pub mod cluster_deletion_protection;
 pub mod copy_tags_to_snapshot;
 pub mod deletion_protection;
 pub mod public_access;
@@ -194,6 +195,89 @@ impl Database for Instance {
     }
 }
 
+/// The DB cluster identifier of an RDS DB cluster ARN (`arn:aws:rds:REGION:ACCOUNT:cluster:NAME`).
+pub(crate) fn cluster_name(id: &str) -> Result<String, String> {
+    arn_resource(id, "rds", "cluster:", "an RDS DB cluster")
+}
+
+/// What the RDS remediations read of a DB cluster (Aurora, or a Multi-AZ DB cluster).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// `DeletionProtection`.
+    pub deletion_protection: bool,
+    /// `CopyTagsToSnapshot`.
+    pub copy_tags_to_snapshot: bool,
+    /// `Status` (`available`, `modifying`, ...), when known.
+    pub status: Option<String>,
+    /// Its tags.
+    pub tags: Vec<(String, String)>,
+}
+
+impl Cluster {
+    /// The cluster as the finding's `Details.AwsRdsDbCluster` shows it; what it does not say is taken
+    /// as non-compliant, because the control failed.
+    pub(crate) fn from_finding(target: &Target) -> Cluster {
+        let details = target.detail("AwsRdsDbCluster");
+        let flag = |key: &str| {
+            details
+                .and_then(|d| d.get(key))
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+        };
+        Cluster {
+            deletion_protection: flag("DeletionProtection"),
+            copy_tags_to_snapshot: flag("CopyTagsToSnapshot"),
+            status: details
+                .and_then(|d| d.get("Status"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            tags: Vec::new(),
+        }
+    }
+
+    /// The live cluster (`DescribeDBClusters`, which includes its tags).
+    pub(crate) async fn read(clients: &Clients, target: &Target) -> Result<Cluster, TaskError> {
+        let out = clients
+            .rds()
+            .describe_db_clusters()
+            .db_cluster_identifier(&target.name)
+            .send()
+            .await
+            .map_err(aws("RDS", "DescribeDBClusters"))?;
+        let cluster = out
+            .db_clusters()
+            .iter()
+            .find(|c| c.db_cluster_identifier() == Some(target.name.as_str()))
+            .ok_or_else(|| {
+                TaskError::new(
+                    "RDS.DBClusterNotFoundFault",
+                    format!("RDS DescribeDBClusters did not return {}", target.name),
+                )
+            })?;
+        Ok(Cluster {
+            deletion_protection: cluster.deletion_protection().unwrap_or(false),
+            copy_tags_to_snapshot: cluster.copy_tags_to_snapshot().unwrap_or(false),
+            status: cluster.status().map(str::to_owned),
+            tags: tag_list(cluster.tag_list()),
+        })
+    }
+
+    /// The tags as pairs of strings.
+    pub(crate) fn tag_pairs(&self) -> Vec<(&str, &str)> {
+        crate::remediations::tag_refs(&self.tags)
+    }
+}
+
+impl Database for Cluster {
+    const KIND: &'static str = "RDS DB cluster";
+    const IDENTIFIER: &'static str = "DBClusterIdentifier";
+    const MODIFY: &'static str = "ModifyDBCluster";
+
+    fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+}
+
 /// RDS tags as `(key, value)` pairs (a missing key or value reads as empty).
 pub(crate) fn tag_list(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
     tags.iter()
@@ -288,8 +372,34 @@ struct ModifyArguments {
     backup_retention_period: Option<i32>,
 }
 
-/// Makes a planned modify call with exactly its planned arguments.
+/// The arguments of the planned `ModifyDBCluster` calls: only what a plan sets is sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModifyClusterArguments {
+    #[serde(rename = "DBClusterIdentifier")]
+    db_cluster_identifier: String,
+    apply_immediately: Option<bool>,
+    deletion_protection: Option<bool>,
+    copy_tags_to_snapshot: Option<bool>,
+}
+
+/// Makes a planned modify call (`ModifyDBInstance` or `ModifyDBCluster`, as planned) with exactly its
+/// planned arguments.
 pub(crate) async fn modify(clients: &Clients, action: &Action) -> Result<(), TaskError> {
+    if action.operation == Cluster::MODIFY {
+        let args: ModifyClusterArguments = action.arguments()?;
+        clients
+            .rds()
+            .modify_db_cluster()
+            .db_cluster_identifier(args.db_cluster_identifier)
+            .set_apply_immediately(args.apply_immediately)
+            .set_deletion_protection(args.deletion_protection)
+            .set_copy_tags_to_snapshot(args.copy_tags_to_snapshot)
+            .send()
+            .await
+            .map_err(aws("RDS", "ModifyDBCluster"))?;
+        return Ok(());
+    }
     let args: ModifyArguments = action.arguments()?;
     clients
         .rds()
