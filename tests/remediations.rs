@@ -949,6 +949,26 @@ async fn rds_7_turns_on_the_cluster_s_deletion_protection() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_16_makes_the_cluster_copy_tags_to_snapshots() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "777788889999");
+    let rds = aws_sdk_rds::Client::new(&config);
+    create_db_cluster(&rds, "orders-aurora").await;
+    let h = live(&backend);
+    let finding = fixture("remediations/rds.16-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.16");
+    let cluster = db_cluster(&rds, "orders-aurora").await;
+    assert_eq!(cluster.copy_tags_to_snapshot, Some(true));
+    assert_eq!(
+        cluster.deletion_protection,
+        Some(false),
+        "only what RDS.16 is about changes"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1063,6 +1083,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("RDS.17", fixture("remediations/rds.17-failed.json")),
         ("RDS.11", fixture("remediations/rds.11-failed.json")),
         ("RDS.7", fixture("remediations/rds.7-failed.json")),
+        ("RDS.16", fixture("remediations/rds.16-failed.json")),
     ]
 }
 

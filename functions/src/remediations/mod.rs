@@ -222,6 +222,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         rds::copy_tags_to_snapshot::RDS_17.meta(),
         rds::backups::RDS_11.meta(),
         rds::cluster_deletion_protection::RDS_7.meta(),
+        rds::cluster_copy_tags_to_snapshot::RDS_16.meta(),
     ]
 }
 
@@ -288,6 +289,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "RDS.17" => drive(&rds::copy_tags_to_snapshot::RDS_17, services, pad).await?,
         "RDS.11" => drive(&rds::backups::RDS_11, services, pad).await?,
         "RDS.7" => drive(&rds::cluster_deletion_protection::RDS_7, services, pad).await?,
+        "RDS.16" => drive(&rds::cluster_copy_tags_to_snapshot::RDS_16, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -902,6 +904,14 @@ mod tests {
                         "DeletionProtection": true, "ApplyImmediately": true}),
                 )],
             ),
+            (
+                "RDS.16",
+                vec![(
+                    "ModifyDBCluster",
+                    json!({"DBClusterIdentifier": "orders-aurora",
+                        "CopyTagsToSnapshot": true, "ApplyImmediately": true}),
+                )],
+            ),
         ]
     }
 
@@ -1071,6 +1081,11 @@ mod tests {
             (
                 "RDS.7",
                 "/Resources/0/Details/AwsRdsDbCluster/DeletionProtection",
+                json!(true),
+            ),
+            (
+                "RDS.16",
+                "/Resources/0/Details/AwsRdsDbCluster/CopyTagsToSnapshot",
                 json!(true),
             ),
         ];

@@ -27,6 +27,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "RDS.17" => include_str!("../../../examples/findings/remediations/rds.17-failed.json"),
         "RDS.11" => include_str!("../../../examples/findings/remediations/rds.11-failed.json"),
         "RDS.7" => include_str!("../../../examples/findings/remediations/rds.7-failed.json"),
+        "RDS.16" => include_str!("../../../examples/findings/remediations/rds.16-failed.json"),
         other => panic!("no example finding for {other}"),
     };
     serde_json::from_str(text).expect("example finding")

@@ -9,6 +9,7 @@
 
 pub mod auto_minor_version_upgrade;
 pub mod backups;
+pub mod cluster_copy_tags_to_snapshot;
 pub mod cluster_deletion_protection;
 pub mod copy_tags_to_snapshot;
 pub mod deletion_protection;
