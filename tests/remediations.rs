@@ -19,7 +19,7 @@ use soar_aws::AwsBackend;
 use soar_functions::remediations::{AwsRemediator, Remediator};
 use soar_functions::{Registry, Services, Settings};
 use soar_model::scratchpad::{Environment, Scratchpad};
-use soar_store::{ChangeContext, FindingIdentifier, FindingStore, LocalStore};
+use soar_store::{ChangeContext, Clock, FindingIdentifier, FindingStore, LocalStore};
 use soar_testkit::Moto;
 
 const ROLE: &str = "SOARRemediation";
@@ -40,9 +40,15 @@ struct Harness {
 
 impl Harness {
     fn new(remediator: Remediator) -> Harness {
+        Harness::with_clock(remediator, Clock::system())
+    }
+
+    /// The harness with SOAR's clock (what remediations about credential ages compare with) `clock`.
+    fn with_clock(remediator: Remediator, clock: Clock) -> Harness {
         let store = Arc::new(LocalStore::in_memory().unwrap());
         let mut services = Services::local(store.clone(), Settings::embedded());
         services.remediator = remediator;
+        services.clock = clock;
         let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
         let runner =
             LocalRunner::from_template_file(&template, Registry::soar(), services).unwrap();
@@ -289,6 +295,126 @@ async fn s3_5_adds_the_tls_statement_keeping_the_existing_policy() {
         "false"
     );
     assert_already_compliant(&h.remediate(&finding).await);
+}
+
+/// Live remediations with SOAR's clock `days` days ahead of the real one.
+fn live_days_ahead(backend: &AwsBackend, days: u64) -> Harness {
+    let ahead = std::time::Duration::from_secs(days * 24 * 3600);
+    Harness::with_clock(
+        Remediator::Aws(AwsRemediator::new(backend, ROLE, true)),
+        Clock::fixed(Clock::system().now() + ahead),
+    )
+}
+
+/// An IAM user in moto with an access key and a console password, created now; the key's id.
+async fn create_user_with_credentials(iam: &aws_sdk_iam::Client, user: &str) -> String {
+    iam.create_user().user_name(user).send().await.unwrap();
+    iam.create_login_profile()
+        .user_name(user)
+        .password("Not-a-real-password-1!")
+        .send()
+        .await
+        .unwrap();
+    iam.create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap()
+        .access_key
+        .unwrap()
+        .access_key_id
+}
+
+async fn key_statuses(iam: &aws_sdk_iam::Client, user: &str) -> Vec<(String, String)> {
+    iam.list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap()
+        .access_key_metadata
+        .into_iter()
+        .map(|k| {
+            (
+                k.access_key_id.unwrap(),
+                k.status.unwrap().as_str().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// IAM.8 with SOAR's clock injected: moto creates keys and passwords now and never records a use
+/// (only requests signed with the key would), so the credentials are unused since their creation.
+/// 80 days on they are still fine; 100 days on the key is deactivated (kept) and the password
+/// deleted. A user tagged soar:no-autoremediate (only on the user) is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_8_deactivates_unused_keys_and_deletes_unused_passwords_by_soar_s_clock() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/iam.8-failed.json");
+    let (backend, config) = aws(&moto, "777788889999");
+    let iam = aws_sdk_iam::Client::new(&config);
+    let key = create_user_with_credentials(&iam, "ci-deployer").await;
+
+    assert_already_compliant(&live_days_ahead(&backend, 80).remediate(&finding).await);
+    assert_eq!(
+        key_statuses(&iam, "ci-deployer").await,
+        [(key.clone(), "Active".to_owned())]
+    );
+
+    let h = live_days_ahead(&backend, 100);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "IAM.8");
+    // The plan keeps what the key was: its id and that it was never used since its creation.
+    let plan = &out["db"]["remediation"]["plan"];
+    assert_eq!(
+        plan[0]["parameters"],
+        json!({"UserName": "ci-deployer", "AccessKeyId": key, "Status": "Inactive"})
+    );
+    let description = plan[0]["description"].as_str().unwrap();
+    assert!(
+        description.contains("never used, created") && description.contains("100 days before"),
+        "{description}"
+    );
+    assert_eq!(plan[1]["operation"], "DeleteLoginProfile");
+    assert_eq!(
+        key_statuses(&iam, "ci-deployer").await,
+        [(key, "Inactive".to_owned())],
+        "deactivated, not deleted"
+    );
+    let profile = iam
+        .get_login_profile()
+        .user_name("ci-deployer")
+        .send()
+        .await;
+    assert!(profile.is_err(), "the console password is deleted");
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    let kept = create_user_with_credentials(&iam, "legacy-batch").await;
+    iam.tag_user()
+        .user_name("legacy-batch")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("soar:no-autoremediate")
+                .value("nightly batch")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut tagged = finding.clone();
+    tagged["Resources"][0]["Id"] = json!("arn:aws:iam::777788889999:user/legacy-batch");
+    let out = h.remediate(&tagged).await;
+    assert_eq!(out["db"]["remediation"]["outcome"], "declined", "{out:#}");
+    assert!(
+        out["messages"]["actions_required"]
+            .as_str()
+            .unwrap()
+            .contains("soar:no-autoremediate=nightly batch (on the resource)")
+    );
+    assert_eq!(
+        key_statuses(&iam, "legacy-batch").await,
+        [(kept, "Active".to_owned())]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1067,6 +1193,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("S3.1", fixture("remediations/s3.1-failed.json")),
         ("S3.8", fixture("securityhub-s3.8-failed.json")),
         ("S3.5", fixture("remediations/s3.5-failed.json")),
+        ("IAM.8", fixture("remediations/iam.8-failed.json")),
         ("EC2.2", fixture("remediations/ec2.2-failed.json")),
         ("EC2.7", fixture("remediations/ec2.7-failed.json")),
         ("KMS.4", fixture("remediations/kms.4-failed.json")),

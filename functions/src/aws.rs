@@ -135,6 +135,7 @@ impl Services {
                     "SOAR_CROSS_ACCOUNT_ROLE is not set: SOAR does not know which role to assume in the finding's account (template.yaml sets it from the CrossAccountRoleName parameter)".into(),
                 ),
             },
+            clock: soar_store::Clock::system(),
         }
     }
 }

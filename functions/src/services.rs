@@ -8,8 +8,8 @@ use crate::Settings;
 use crate::remediations::Remediator;
 
 use soar_store::{
-    AccountDirectory, ActionRecorder, EventLedger, FindingStore, IncidentStore, LocalStore, Mailer,
-    SuppressionStore, TicketStore,
+    AccountDirectory, ActionRecorder, Clock, EventLedger, FindingStore, IncidentStore, LocalStore,
+    Mailer, SuppressionStore, TicketStore,
 };
 
 /// The backends every task may use. Cheap to clone.
@@ -35,6 +35,9 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// How auto-remediations reach AWS (offline: not at all, the plan is the result).
     pub remediator: Remediator,
+    /// What time it is for the tasks that compare dates with now (IAM.3 and IAM.8 age credentials):
+    /// the system clock, fixed in tests.
+    pub clock: Clock,
 }
 
 impl Services {
@@ -51,6 +54,7 @@ impl Services {
             plan: store,
             settings: Arc::new(settings),
             remediator: Remediator::Offline,
+            clock: Clock::system(),
         }
     }
 }

@@ -142,6 +142,7 @@ pub struct Clients {
     ecr: OnceLock<aws_sdk_ecr::Client>,
     ecs: OnceLock<aws_sdk_ecs::Client>,
     elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
+    iam: OnceLock<aws_sdk_iam::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
     rds: OnceLock<aws_sdk_rds::Client>,
     s3: OnceLock<aws_sdk_s3::Client>,
@@ -158,6 +159,7 @@ impl Clients {
             ecr: OnceLock::new(),
             ecs: OnceLock::new(),
             elbv2: OnceLock::new(),
+            iam: OnceLock::new(),
             kms: OnceLock::new(),
             rds: OnceLock::new(),
             s3: OnceLock::new(),
@@ -193,6 +195,13 @@ impl Clients {
     pub fn elbv2(&self) -> &aws_sdk_elasticloadbalancingv2::Client {
         self.elbv2
             .get_or_init(|| aws_sdk_elasticloadbalancingv2::Client::new(&self.config))
+    }
+
+    /// IAM. A global service: every region's client reaches IAM's one endpoint, so the finding's
+    /// region is fine; the credentials are still the finding's account's role.
+    pub fn iam(&self) -> &aws_sdk_iam::Client {
+        self.iam
+            .get_or_init(|| aws_sdk_iam::Client::new(&self.config))
     }
 
     /// KMS.

@@ -51,6 +51,7 @@ pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod elb;
+pub mod iam;
 pub mod kms;
 pub mod rds;
 pub mod s3;
@@ -185,6 +186,12 @@ pub trait Remediation: Send + Sync + 'static {
         target: &Target,
         action: &Action,
     ) -> impl Future<Output = Result<(), TaskError>> + Send;
+
+    /// What the resource's owner must still do once `actions` are made, added to
+    /// `messages.actions_required` (IAM.3: a deactivated key needs a new one). None for most.
+    fn follow_up(&self, _target: &Target, _actions: &[Action]) -> Option<String> {
+        None
+    }
 }
 
 /// How remediations reach AWS.
@@ -206,6 +213,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         s3::account_public_access_block::S3_1.meta(),
         s3::block_public_access::S3_8.meta(),
         s3::tls_only_policy::S3_5.meta(),
+        iam::unused_credentials::IAM_8.meta(),
         ec2::default_security_group::EC2_2.meta(),
         ec2::ebs_default_encryption::EC2_7.meta(),
         ec2::imdsv2::EC2_8.meta(),
@@ -273,6 +281,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "S3.1" => drive(&s3::account_public_access_block::S3_1, services, pad).await?,
         "S3.8" => drive(&s3::block_public_access::S3_8, services, pad).await?,
         "S3.5" => drive(&s3::tls_only_policy::S3_5, services, pad).await?,
+        "IAM.8" => drive(&iam::unused_credentials::IAM_8, services, pad).await?,
         "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
         "EC2.7" => drive(&ec2::ebs_default_encryption::EC2_7, services, pad).await?,
         "EC2.8" => drive(&ec2::imdsv2::EC2_8, services, pad).await?,
@@ -340,7 +349,8 @@ pub async fn drive<R: Remediation>(
     mut pad: Scratchpad,
 ) -> Result<Scratchpad, TaskError> {
     let meta = remediation.meta();
-    let target = Target::from_scratchpad(&pad, meta, |id| remediation.resource_name(id))?;
+    let target = Target::from_scratchpad(&pad, meta, |id| remediation.resource_name(id))?
+        .at(services.clock.now());
 
     if let Some(reason) = opt_out(services, &pad, &target, meta, &[]) {
         return Ok(declined(
@@ -504,6 +514,9 @@ pub async fn drive<R: Remediation>(
                 None,
             );
         }
+    }
+    if let Some(follow_up) = remediation.follow_up(&target, &actions) {
+        pad.messages.actions_required = format!("{} {follow_up}", pad.messages.actions_required);
     }
     Ok(pad)
 }
@@ -776,6 +789,17 @@ mod tests {
                         s3::tls_only_policy::EXISTING_STATEMENTS,
                         s3::tls_only_policy::statement("example-data-landing")]}}),
                 )],
+            ),
+            (
+                "IAM.8",
+                vec![
+                    (
+                        "UpdateAccessKey",
+                        json!({"UserName": "ci-deployer",
+                            "AccessKeyId": iam::unused_credentials::UNUSED_KEYS, "Status": "Inactive"}),
+                    ),
+                    ("DeleteLoginProfile", json!({"UserName": "ci-deployer"})),
+                ],
             ),
             (
                 "EC2.2",
@@ -1254,7 +1278,7 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(e.error, names::INVALID_SCRATCHPAD);
-        let e = run(&services, input("IAM.8", fixture("S3.8"), Environment::Dev))
+        let e = run(&services, input("IAM.1", fixture("S3.8"), Environment::Dev))
             .await
             .unwrap_err();
         assert_eq!(e.error, UNKNOWN_CONTROL);
@@ -1394,6 +1418,7 @@ mod tests {
             name: "b".into(),
             tags: Default::default(),
             details: None,
+            now: time::OffsetDateTime::UNIX_EPOCH,
             parameters: Default::default(),
         };
         let Plan::Change(actions) = slow(0).plan(&target, &false) else {

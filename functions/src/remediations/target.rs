@@ -5,6 +5,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 use soar_model::scratchpad::Scratchpad;
+use time::OffsetDateTime;
 
 use super::Meta;
 use crate::{TaskError, names};
@@ -30,6 +31,9 @@ pub struct Target {
     pub tags: IndexMap<String, String>,
     /// The resource's `Details` in the finding, if any.
     pub details: Option<Value>,
+    /// When SOAR checks the resource ([`crate::Services::clock`]): what controls about credential
+    /// ages (IAM.3, IAM.8) compare dates with, the same instant for the plan and its verification.
+    pub now: OffsetDateTime,
     /// The control's parameters as Security Hub evaluated them (`Compliance.SecurityControlParameters`:
     /// name → values), e.g. RDS.11's `minimumBackupRetentionPeriod`.
     pub parameters: IndexMap<String, Vec<String>>,
@@ -59,7 +63,10 @@ fn is_region(text: &str) -> bool {
 
 impl Target {
     /// The target of `pad`'s finding for the remediation `meta`; `name_of` turns the resource id into
-    /// the resource's name or says what is wrong with it.
+    /// the resource's name or says what is wrong with it. Checked now by the system clock: [`drive`]
+    /// sets the services' clock's time instead ([`Target::at`]).
+    ///
+    /// [`drive`]: super::drive
     pub fn from_scratchpad(
         pad: &Scratchpad,
         meta: &Meta,
@@ -197,6 +204,7 @@ impl Target {
             name,
             tags: resource.tags.clone().unwrap_or_default(),
             details: resource.details.clone(),
+            now: OffsetDateTime::now_utc(),
             parameters,
         })
     }
@@ -212,7 +220,15 @@ impl Target {
             "AwsEcrRepository" => "ECR repository",
             "AwsEc2Instance" => "EC2 instance",
             "AwsEcsCluster" => "ECS cluster",
+            // The ARN says which kind (ELB.6 is about all three).
+            "AwsElbv2LoadBalancer" if self.resource_id.contains(":loadbalancer/net/") => {
+                "Network Load Balancer"
+            }
+            "AwsElbv2LoadBalancer" if self.resource_id.contains(":loadbalancer/gwy/") => {
+                "Gateway Load Balancer"
+            }
             "AwsElbv2LoadBalancer" => "Application Load Balancer",
+            "AwsIamUser" => "IAM user",
             "AwsRdsDbInstance" => "RDS DB instance",
             "AwsRdsDbCluster" => "RDS DB cluster",
             "AwsRdsDbSnapshot" => "RDS DB snapshot",
@@ -228,6 +244,11 @@ impl Target {
                 self.name, self.account, self.region
             )
         }
+    }
+
+    /// The target checked at `now` (the services' clock).
+    pub fn at(self, now: OffsetDateTime) -> Target {
+        Target { now, ..self }
     }
 
     /// `Details.<key>` of the resource, if present.

@@ -9,6 +9,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "S3.1" => include_str!("../../../examples/findings/remediations/s3.1-failed.json"),
         "S3.8" => include_str!("../../../examples/findings/securityhub-s3.8-failed.json"),
         "S3.5" => include_str!("../../../examples/findings/remediations/s3.5-failed.json"),
+        "IAM.8" => include_str!("../../../examples/findings/remediations/iam.8-failed.json"),
         "EC2.2" => include_str!("../../../examples/findings/remediations/ec2.2-failed.json"),
         "EC2.7" => include_str!("../../../examples/findings/remediations/ec2.7-failed.json"),
         "KMS.4" => include_str!("../../../examples/findings/remediations/kms.4-failed.json"),
@@ -38,4 +39,19 @@ pub(crate) fn input(control: &str, finding: Value, environment: Environment) -> 
     let mut pad = Scratchpad::new(finding);
     pad.account.environment = Some(environment);
     json!({"control_id": control, "scratchpad": pad.to_value().to_json()})
+}
+
+/// The target of `control`'s example finding for `remediation`, checked at `now` (for the unit tests
+/// of a remediation's plan).
+pub(crate) fn target<R: super::Remediation>(
+    remediation: &R,
+    control: &str,
+    now: time::OffsetDateTime,
+) -> super::target::Target {
+    let pad = Scratchpad::new(fixture(control));
+    super::target::Target::from_scratchpad(&pad, remediation.meta(), |id| {
+        remediation.resource_name(id)
+    })
+    .expect("the example finding is valid")
+    .at(now)
 }
