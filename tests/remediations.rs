@@ -1095,6 +1095,100 @@ async fn rds_16_makes_the_cluster_copy_tags_to_snapshots() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// RDS.1: a public DB snapshot and a public DB cluster snapshot are made private, keeping the account
+/// each is shared with by id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_1_makes_snapshots_private_keeping_accounts_shared_by_id() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "444455556666");
+    let rds = aws_sdk_rds::Client::new(&config);
+    let h = live(&backend);
+
+    create_db_instance(&rds, "payments-db").await;
+    rds.create_db_snapshot()
+        .db_instance_identifier("payments-db")
+        .db_snapshot_identifier("payments-db-before-migration")
+        .send()
+        .await
+        .unwrap();
+    rds.modify_db_snapshot_attribute()
+        .db_snapshot_identifier("payments-db-before-migration")
+        .attribute_name("restore")
+        .values_to_add("all")
+        .values_to_add("111122223333")
+        .send()
+        .await
+        .unwrap();
+    let restore = || async {
+        rds.describe_db_snapshot_attributes()
+            .db_snapshot_identifier("payments-db-before-migration")
+            .send()
+            .await
+            .unwrap()
+            .db_snapshot_attributes_result
+            .unwrap()
+            .db_snapshot_attributes
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.attribute_name.as_deref() == Some("restore"))
+            .and_then(|a| a.attribute_values)
+            .unwrap_or_default()
+    };
+    let finding = fixture("remediations/rds.1-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.1");
+    assert_eq!(restore().await, ["111122223333"]);
+    assert!(
+        out["db"]["remediation"]["plan"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("every AWS account, and by id 111122223333, which keep access"),
+        "{out:#}"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    create_db_cluster(&rds, "orders-aurora").await;
+    rds.create_db_cluster_snapshot()
+        .db_cluster_identifier("orders-aurora")
+        .db_cluster_snapshot_identifier("orders-aurora-before-upgrade")
+        .send()
+        .await
+        .unwrap();
+    rds.modify_db_cluster_snapshot_attribute()
+        .db_cluster_snapshot_identifier("orders-aurora-before-upgrade")
+        .attribute_name("restore")
+        .values_to_add("all")
+        .send()
+        .await
+        .unwrap();
+    let mut finding = fixture("remediations/rds.1-failed.json");
+    finding["Resources"][0] = json!({
+        "Type": "AwsRdsDbClusterSnapshot",
+        "Id": "arn:aws:rds:eu-west-1:444455556666:cluster-snapshot:orders-aurora-before-upgrade",
+        "Region": "eu-west-1",
+        "Details": {"AwsRdsDbClusterSnapshot": {"DbClusterSnapshotIdentifier": "orders-aurora-before-upgrade",
+            "DbClusterSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": ["all"]}]}}
+    });
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.1");
+    let restore = rds
+        .describe_db_cluster_snapshot_attributes()
+        .db_cluster_snapshot_identifier("orders-aurora-before-upgrade")
+        .send()
+        .await
+        .unwrap()
+        .db_cluster_snapshot_attributes_result
+        .unwrap()
+        .db_cluster_snapshot_attributes
+        .unwrap_or_default()
+        .into_iter()
+        .find(|a| a.attribute_name.as_deref() == Some("restore"))
+        .and_then(|a| a.attribute_values)
+        .unwrap_or_default();
+    assert!(restore.is_empty(), "{restore:?}");
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1211,6 +1305,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("RDS.11", fixture("remediations/rds.11-failed.json")),
         ("RDS.7", fixture("remediations/rds.7-failed.json")),
         ("RDS.16", fixture("remediations/rds.16-failed.json")),
+        ("RDS.1", fixture("remediations/rds.1-failed.json")),
     ]
 }
 

@@ -93,7 +93,8 @@ pub struct Meta {
     pub control: &'static str,
     /// The control's title as Security Hub words it.
     pub title: &'static str,
-    /// The ASFF resource type it remediates (`AwsS3Bucket`).
+    /// The ASFF resource type it remediates (`AwsS3Bucket`); several separated by `|` when the control
+    /// is about several (`AwsRdsDbSnapshot|AwsRdsDbClusterSnapshot`), see [`Meta::resource_types`].
     pub resource_type: &'static str,
     /// Whether the change can break a workload that relies on the non-compliant setting.
     pub disruptive: bool,
@@ -101,6 +102,13 @@ pub struct Meta {
     pub description: &'static str,
     /// Every AWS API call it can make (`s3:GetPublicAccessBlock`), reads first.
     pub api_calls: &'static [&'static str],
+}
+
+impl Meta {
+    /// The ASFF resource types it remediates (one for most controls).
+    pub fn resource_types(&self) -> impl Iterator<Item = &'static str> {
+        self.resource_type.split('|')
+    }
 }
 
 /// One step of a plan: the API call with its exact arguments, and what it does in words.
@@ -231,6 +239,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         rds::backups::RDS_11.meta(),
         rds::cluster_deletion_protection::RDS_7.meta(),
         rds::cluster_copy_tags_to_snapshot::RDS_16.meta(),
+        rds::private_snapshots::RDS_1.meta(),
     ]
 }
 
@@ -299,6 +308,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "RDS.11" => drive(&rds::backups::RDS_11, services, pad).await?,
         "RDS.7" => drive(&rds::cluster_deletion_protection::RDS_7, services, pad).await?,
         "RDS.16" => drive(&rds::cluster_copy_tags_to_snapshot::RDS_16, services, pad).await?,
+        "RDS.1" => drive(&rds::private_snapshots::RDS_1, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -694,7 +704,7 @@ fn record_outcome(
         .collect();
     let mut record = json!({
         "control": meta.control,
-        "resource_type": meta.resource_type,
+        "resource_type": target.resource_type,
         "resource": target.resource_id,
         "account": target.account,
         "region": target.region,
@@ -936,6 +946,14 @@ mod tests {
                         "CopyTagsToSnapshot": true, "ApplyImmediately": true}),
                 )],
             ),
+            (
+                "RDS.1",
+                vec![(
+                    "ModifyDBSnapshotAttribute",
+                    json!({"DBSnapshotIdentifier": "payments-db-before-migration",
+                        "AttributeName": "restore", "ValuesToRemove": ["all"]}),
+                )],
+            ),
         ]
     }
 
@@ -1111,6 +1129,16 @@ mod tests {
                 "RDS.16",
                 "/Resources/0/Details/AwsRdsDbCluster/CopyTagsToSnapshot",
                 json!(true),
+            ),
+            (
+                // ASFF carries the sharing of DB cluster snapshots only.
+                "RDS.1",
+                "/Resources/0",
+                json!({"Type": "AwsRdsDbClusterSnapshot",
+                    "Id": "arn:aws:rds:eu-west-1:444455556666:cluster-snapshot:orders-aurora-before-upgrade",
+                    "Region": "eu-west-1",
+                    "Details": {"AwsRdsDbClusterSnapshot": {"DbClusterSnapshotAttributes": [
+                        {"AttributeName": "restore", "AttributeValues": ["111122223333"]}]}}}),
             ),
         ];
         for (control, pointer, value) in compliant {

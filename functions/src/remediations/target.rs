@@ -109,14 +109,14 @@ impl Target {
             .resources
             .iter()
             .enumerate()
-            .find(|(_, r)| r.kind == meta.resource_type)
+            .find(|(_, r)| meta.resource_types().any(|kind| kind == r.kind))
         else {
             let found: Vec<&str> = finding.resources.iter().map(|r| r.kind.as_str()).collect();
             return Err(invalid(
                 "Resources",
                 format!(
                     "no resource of type {} (control {}); the finding has {}",
-                    meta.resource_type,
+                    meta.resource_types().collect::<Vec<_>>().join(" or "),
                     meta.control,
                     if found.is_empty() {
                         "none".to_owned()

@@ -29,6 +29,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "RDS.11" => include_str!("../../../examples/findings/remediations/rds.11-failed.json"),
         "RDS.7" => include_str!("../../../examples/findings/remediations/rds.7-failed.json"),
         "RDS.16" => include_str!("../../../examples/findings/remediations/rds.16-failed.json"),
+        "RDS.1" => include_str!("../../../examples/findings/remediations/rds.1-failed.json"),
         other => panic!("no example finding for {other}"),
     };
     serde_json::from_str(text).expect("example finding")

@@ -13,6 +13,7 @@ pub mod cluster_copy_tags_to_snapshot;
 pub mod cluster_deletion_protection;
 pub mod copy_tags_to_snapshot;
 pub mod deletion_protection;
+pub mod private_snapshots;
 pub mod public_access;
 
 use serde::Deserialize;
