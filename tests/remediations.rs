@@ -417,6 +417,46 @@ async fn iam_8_deactivates_unused_keys_and_deletes_unused_passwords_by_soar_s_cl
     );
 }
 
+/// IAM.3 with SOAR's clock injected (moto's keys are created now): 80 days on the key is young
+/// enough; 100 days on it is deactivated (kept), and the owner is told to rotate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_3_deactivates_access_keys_older_than_90_days_by_soar_s_clock() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/iam.3-failed.json");
+    let (backend, config) = aws(&moto, "444455556666");
+    let iam = aws_sdk_iam::Client::new(&config);
+    let key = create_user_with_credentials(&iam, "analytics-etl").await;
+
+    assert_already_compliant(&live_days_ahead(&backend, 80).remediate(&finding).await);
+    let h = live_days_ahead(&backend, 100);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "IAM.3");
+    assert_eq!(
+        out["db"]["remediation"]["plan"][0]["parameters"],
+        json!({"UserName": "analytics-etl", "AccessKeyId": key, "Status": "Inactive"})
+    );
+    let required = out["messages"]["actions_required"].as_str().unwrap();
+    assert!(
+        required.contains(&format!(
+            "must rotate: create a new access key, move everything that used key {key} to it"
+        )),
+        "{required}"
+    );
+    assert_eq!(
+        key_statuses(&iam, "analytics-etl").await,
+        [(key.clone(), "Inactive".to_owned())]
+    );
+    assert!(
+        iam.get_login_profile()
+            .user_name("analytics-etl")
+            .send()
+            .await
+            .is_ok(),
+        "IAM.3 is about keys only: the console password stays"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ec2_2_revokes_every_rule_of_the_default_security_group() {
     let Some(moto) = Moto::start() else { return };
@@ -1319,6 +1359,7 @@ fn assert_ticketed_intact(out: &Json, finding: &Json, control: &str) -> String {
     assert_eq!(
         out, &expected,
         "{control}: only the failure may change the scratchpad"
+        ("IAM.3", fixture("remediations/iam.3-failed.json")),
     );
     let required = out["messages"]["actions_required"].as_str().unwrap();
     assert!(

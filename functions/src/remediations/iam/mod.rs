@@ -4,6 +4,7 @@
 //! IAM is global: the calls go to IAM's one endpoint whatever the finding's region (Security Hub
 //! reports IAM findings in the region where AWS Config records global resources).
 
+pub mod access_key_rotation;
 pub mod unused_credentials;
 
 use aws_sdk_iam::primitives::DateTime;
