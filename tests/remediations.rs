@@ -1229,6 +1229,37 @@ async fn rds_1_makes_snapshots_private_keeping_accounts_shared_by_id() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// RDS.9: a MySQL instance publishing only its error log publishes the audit, general and slow query
+/// logs too, the error log kept once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rds_9_publishes_the_engine_s_logs_to_cloudwatch() {
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "444455556666");
+    let rds = aws_sdk_rds::Client::new(&config);
+    rds.create_db_instance()
+        .db_instance_identifier("payments-db")
+        .db_instance_class("db.r6g.large")
+        .engine("mysql")
+        .allocated_storage(20)
+        .master_username("soar")
+        .master_user_password("not-a-real-password-1")
+        .enable_cloudwatch_logs_exports("error")
+        .send()
+        .await
+        .unwrap();
+    let h = live(&backend);
+    let finding = fixture("remediations/rds.9-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "RDS.9");
+    let mut exports = db_instance(&rds, "payments-db")
+        .await
+        .enabled_cloudwatch_logs_exports
+        .unwrap_or_default();
+    exports.sort();
+    assert_eq!(exports, ["audit", "error", "general", "slowquery"]);
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1346,6 +1377,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("RDS.7", fixture("remediations/rds.7-failed.json")),
         ("RDS.16", fixture("remediations/rds.16-failed.json")),
         ("RDS.1", fixture("remediations/rds.1-failed.json")),
+        ("RDS.9", fixture("remediations/rds.9-failed.json")),
     ]
 }
 

@@ -241,6 +241,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         rds::cluster_deletion_protection::RDS_7.meta(),
         rds::cluster_copy_tags_to_snapshot::RDS_16.meta(),
         rds::private_snapshots::RDS_1.meta(),
+        rds::log_exports::RDS_9.meta(),
     ]
 }
 
@@ -311,6 +312,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "RDS.7" => drive(&rds::cluster_deletion_protection::RDS_7, services, pad).await?,
         "RDS.16" => drive(&rds::cluster_copy_tags_to_snapshot::RDS_16, services, pad).await?,
         "RDS.1" => drive(&rds::private_snapshots::RDS_1, services, pad).await?,
+        "RDS.9" => drive(&rds::log_exports::RDS_9, services, pad).await?,
         other => {
             return Err(TaskError::new(
                 UNKNOWN_CONTROL,
@@ -964,6 +966,14 @@ mod tests {
                         "AttributeName": "restore", "ValuesToRemove": ["all"]}),
                 )],
             ),
+            (
+                "RDS.9",
+                vec![(
+                    "ModifyDBInstance",
+                    json!({"DBInstanceIdentifier": "payments-db", "ApplyImmediately": true,
+                        "CloudwatchLogsExportConfiguration": {"EnableLogTypes": ["audit", "general", "slowquery"]}}),
+                )],
+            ),
         ]
     }
 
@@ -1149,6 +1159,11 @@ mod tests {
                     "Region": "eu-west-1",
                     "Details": {"AwsRdsDbClusterSnapshot": {"DbClusterSnapshotAttributes": [
                         {"AttributeName": "restore", "AttributeValues": ["111122223333"]}]}}}),
+            ),
+            (
+                "RDS.9",
+                "/Resources/0/Details/AwsRdsDbInstance/EnabledCloudWatchLogsExports",
+                json!(["slowquery", "error", "general", "audit"]),
             ),
         ];
         for (control, pointer, value) in compliant {

@@ -31,6 +31,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "RDS.7" => include_str!("../../../examples/findings/remediations/rds.7-failed.json"),
         "RDS.16" => include_str!("../../../examples/findings/remediations/rds.16-failed.json"),
         "RDS.1" => include_str!("../../../examples/findings/remediations/rds.1-failed.json"),
+        "RDS.9" => include_str!("../../../examples/findings/remediations/rds.9-failed.json"),
         other => panic!("no example finding for {other}"),
     };
     serde_json::from_str(text).expect("example finding")

@@ -13,6 +13,7 @@ pub mod cluster_copy_tags_to_snapshot;
 pub mod cluster_deletion_protection;
 pub mod copy_tags_to_snapshot;
 pub mod deletion_protection;
+pub mod log_exports;
 pub mod private_snapshots;
 pub mod public_access;
 
@@ -42,6 +43,8 @@ pub struct Instance {
     pub copy_tags_to_snapshot: bool,
     /// `BackupRetentionPeriod` in days (0: no automated backups).
     pub backup_retention_period: i32,
+    /// `EnabledCloudwatchLogsExports`: the log types it publishes to CloudWatch Logs.
+    pub log_exports: Vec<String>,
     /// `Engine` (`postgres`, `aurora-mysql`, ...), when known.
     pub engine: Option<String>,
     /// `DBInstanceStatus` (`available`, `modifying`, ...), when known.
@@ -135,6 +138,7 @@ impl Instance {
                 .and_then(|v| v.as_i64())
                 .and_then(|v| i32::try_from(v).ok())
                 .unwrap_or(0),
+            log_exports: strings(details.and_then(|d| d.get("EnabledCloudWatchLogsExports"))),
             engine: text("Engine"),
             status: text("DbInstanceStatus"),
             cluster: text("DbClusterIdentifier"),
@@ -168,6 +172,7 @@ impl Instance {
             auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
             copy_tags_to_snapshot: db.copy_tags_to_snapshot().unwrap_or(false),
             backup_retention_period: db.backup_retention_period().unwrap_or(0),
+            log_exports: db.enabled_cloudwatch_logs_exports().to_vec(),
             engine: db.engine().map(str::to_owned),
             status: db.db_instance_status().map(str::to_owned),
             cluster: db.db_cluster_identifier().map(str::to_owned),
@@ -372,6 +377,14 @@ struct ModifyArguments {
     auto_minor_version_upgrade: Option<bool>,
     copy_tags_to_snapshot: Option<bool>,
     backup_retention_period: Option<i32>,
+    cloudwatch_logs_export_configuration: Option<LogExports>,
+}
+
+/// `CloudwatchLogsExportConfiguration`: the plans only enable log types, never disable one.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct LogExports {
+    enable_log_types: Vec<String>,
 }
 
 /// The arguments of the planned `ModifyDBCluster` calls: only what a plan sets is sent.
@@ -413,6 +426,13 @@ pub(crate) async fn modify(clients: &Clients, action: &Action) -> Result<(), Tas
         .set_auto_minor_version_upgrade(args.auto_minor_version_upgrade)
         .set_copy_tags_to_snapshot(args.copy_tags_to_snapshot)
         .set_backup_retention_period(args.backup_retention_period)
+        .set_cloudwatch_logs_export_configuration(args.cloudwatch_logs_export_configuration.map(
+            |logs| {
+                aws_sdk_rds::types::CloudwatchLogsExportConfiguration::builder()
+                    .set_enable_log_types(Some(logs.enable_log_types))
+                    .build()
+            },
+        ))
         .send()
         .await
         .map_err(aws("RDS", "ModifyDBInstance"))?;
