@@ -293,8 +293,8 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "S3.8" => drive(&s3::block_public_access::S3_8, services, pad).await?,
         "S3.5" => drive(&s3::tls_only_policy::S3_5, services, pad).await?,
         "IAM.8" => drive(&iam::unused_credentials::IAM_8, services, pad).await?,
-        "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
         "IAM.3" => drive(&iam::access_key_rotation::IAM_3, services, pad).await?,
+        "EC2.2" => drive(&ec2::default_security_group::EC2_2, services, pad).await?,
         "EC2.7" => drive(&ec2::ebs_default_encryption::EC2_7, services, pad).await?,
         "EC2.8" => drive(&ec2::imdsv2::EC2_8, services, pad).await?,
         "EC2.19" => drive(&ec2::high_risk_ports::EC2_19, services, pad).await?,
@@ -816,8 +816,6 @@ mod tests {
                 ],
             ),
             (
-                "EC2.2",
-            (
                 "IAM.3",
                 vec![(
                     "UpdateAccessKey",
@@ -825,6 +823,8 @@ mod tests {
                         "AccessKeyId": iam::access_key_rotation::OLD_KEYS, "Status": "Inactive"}),
                 )],
             ),
+            (
+                "EC2.2",
                 vec![
                     (
                         "RevokeSecurityGroupIngress",
