@@ -1260,6 +1260,116 @@ async fn rds_9_publishes_the_engine_s_logs_to_cloudwatch() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// EC2.1: the account's public EBS snapshot is made private, keeping the account it is shared with by
+/// id; a private one is left alone; a public one tagged soar:no-autoremediate makes a ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_1_makes_public_ebs_snapshots_private() {
+    use aws_sdk_ec2::types::{
+        OperationType, ResourceType, SnapshotAttributeName, Tag, TagSpecification,
+    };
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "777788889999");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let volume = ec2
+        .create_volume()
+        .availability_zone("eu-west-1a")
+        .size(8)
+        .send()
+        .await
+        .unwrap()
+        .volume_id
+        .unwrap();
+    let snapshot = |tag: Option<(&'static str, &'static str)>| {
+        let ec2 = ec2.clone();
+        let volume = volume.clone();
+        async move {
+            let mut create = ec2.create_snapshot().volume_id(volume);
+            if let Some((key, value)) = tag {
+                create = create.tag_specifications(
+                    TagSpecification::builder()
+                        .resource_type(ResourceType::Snapshot)
+                        .tags(Tag::builder().key(key).value(value).build())
+                        .build(),
+                );
+            }
+            create.send().await.unwrap().snapshot_id.unwrap()
+        }
+    };
+    let share = |id: String, groups: Vec<&'static str>, users: Vec<&'static str>| {
+        let ec2 = ec2.clone();
+        async move {
+            ec2.modify_snapshot_attribute()
+                .snapshot_id(id)
+                .attribute(SnapshotAttributeName::CreateVolumePermission)
+                .operation_type(OperationType::Add)
+                .set_group_names(Some(groups.into_iter().map(String::from).collect()))
+                .set_user_ids(Some(users.into_iter().map(String::from).collect()))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let permissions = |id: String| {
+        let ec2 = ec2.clone();
+        async move {
+            let mut permissions: Vec<String> = ec2
+                .describe_snapshot_attribute()
+                .snapshot_id(id)
+                .attribute(SnapshotAttributeName::CreateVolumePermission)
+                .send()
+                .await
+                .unwrap()
+                .create_volume_permissions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| {
+                    p.group
+                        .map(|g| format!("group {}", g.as_str()))
+                        .or(p.user_id.map(|u| format!("user {u}")))
+                        .unwrap_or_default()
+                })
+                .collect();
+            permissions.sort();
+            permissions
+        }
+    };
+    let public = snapshot(Some(("team", "data"))).await;
+    share(public.clone(), vec!["all"], vec!["111122223333"]).await;
+    let private = snapshot(None).await;
+    share(private.clone(), vec![], vec!["444455556666"]).await;
+
+    let h = live(&backend);
+    let finding = fixture("remediations/ec2.1-failed.json");
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "EC2.1");
+    let plan = out["db"]["remediation"]["plan"].as_array().unwrap();
+    assert_eq!(plan.len(), 1, "{out:#}");
+    assert_eq!(plan[0]["parameters"]["SnapshotId"], public.as_str());
+    assert!(
+        plan[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("shared by id with 111122223333, which keep access")
+    );
+    assert_eq!(permissions(public.clone()).await, ["user 111122223333"]);
+    assert_eq!(permissions(private).await, ["user 444455556666"]);
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    let opted_out = snapshot(Some(("soar:no-autoremediate", "public dataset"))).await;
+    share(opted_out.clone(), vec!["all"], vec![]).await;
+    let out = h.remediate(&finding).await;
+    assert_eq!(out["actions"]["autoremediation_not_done"], true, "{out:#}");
+    assert!(
+        out["messages"]["actions_required"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "{opted_out} (tagged soar:no-autoremediate=public dataset)"
+            ))
+    );
+    assert_eq!(permissions(opted_out).await, ["group all"]);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1368,6 +1478,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("ECR.2", fixture("remediations/ecr.2-failed.json")),
         ("EC2.8", fixture("remediations/ec2.8-failed.json")),
         ("EC2.19", fixture("remediations/ec2.19-failed.json")),
+        ("EC2.1", fixture("remediations/ec2.1-failed.json")),
         ("ELB.4", fixture("remediations/elb.4-failed.json")),
         ("ECS.12", fixture("remediations/ecs.12-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
@@ -1450,8 +1561,8 @@ async fn every_remediation_failing_with_an_aws_error_ends_as_a_ticket_with_aws_s
     let mut codes = Vec::new();
     for (control, finding) in every_example() {
         if finding["Resources"][0]["Type"] == "AwsAccount" {
-            // An account setting (EC2.7, S3.1): it always exists; the unreachable endpoint test
-            // covers them.
+            // An account setting (EC2.7, S3.1) or the account's resources (EC2.1): it always
+            // exists; the unreachable endpoint test covers them.
             continue;
         }
         let out = h.remediate(&finding).await;
@@ -1463,5 +1574,9 @@ async fn every_remediation_failing_with_an_aws_error_ends_as_a_ticket_with_aws_s
             "{control}: {code} should be AWS's own error"
         );
     }
-    assert_eq!(codes.len(), every_example().len() - 2, "{codes:?}");
+    let accounts = every_example()
+        .iter()
+        .filter(|(_, finding)| finding["Resources"][0]["Type"] == "AwsAccount")
+        .count();
+    assert_eq!(codes.len(), every_example().len() - accounts, "{codes:?}");
 }

@@ -227,6 +227,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         ec2::ebs_default_encryption::EC2_7.meta(),
         ec2::imdsv2::EC2_8.meta(),
         ec2::high_risk_ports::EC2_19.meta(),
+        ec2::public_snapshots::EC2_1.meta(),
         kms::key_rotation::KMS_4.meta(),
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
@@ -298,6 +299,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "EC2.7" => drive(&ec2::ebs_default_encryption::EC2_7, services, pad).await?,
         "EC2.8" => drive(&ec2::imdsv2::EC2_8, services, pad).await?,
         "EC2.19" => drive(&ec2::high_risk_ports::EC2_19, services, pad).await?,
+        "EC2.1" => drive(&ec2::public_snapshots::EC2_1, services, pad).await?,
         "KMS.4" => drive(&kms::key_rotation::KMS_4, services, pad).await?,
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
@@ -853,6 +855,14 @@ mod tests {
                     json!({"GroupId": "sg-0b7e3d1f5a9c2e4d6", "IpPermissions": [
                         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
                         {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}),
+                )],
+            ),
+            (
+                "EC2.1",
+                vec![(
+                    "ModifySnapshotAttribute",
+                    json!({"SnapshotId": ec2::public_snapshots::EVERY_PUBLIC_SNAPSHOT,
+                        "Attribute": "createVolumePermission", "OperationType": "remove", "GroupNames": ["all"]}),
                 )],
             ),
             (
