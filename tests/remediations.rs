@@ -457,6 +457,63 @@ async fn iam_3_deactivates_access_keys_older_than_90_days_by_soar_s_clock() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// IAM.7: a weak password policy with one stricter setting (a 20-character minimum) is
+/// strengthened keeping it; with no policy at all, one is created with SOAR's values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_7_strengthens_the_password_policy_keeping_stricter_settings() {
+    let Some(moto) = Moto::start() else { return };
+    let finding = fixture("remediations/iam.7-failed.json");
+    let (backend, config) = aws(&moto, "111122223333");
+    let iam = aws_sdk_iam::Client::new(&config);
+    let policy = || async {
+        let p = iam
+            .get_account_password_policy()
+            .send()
+            .await
+            .unwrap()
+            .password_policy
+            .unwrap();
+        (
+            p.minimum_password_length,
+            [
+                p.require_symbols,
+                p.require_numbers,
+                p.require_uppercase_characters,
+                p.require_lowercase_characters,
+                p.allow_users_to_change_password,
+            ],
+            p.max_password_age,
+            p.password_reuse_prevention,
+            p.hard_expiry.unwrap_or(false),
+        )
+    };
+    iam.update_account_password_policy()
+        .minimum_password_length(20)
+        .require_numbers(true)
+        .allow_users_to_change_password(true)
+        .password_reuse_prevention(5)
+        .send()
+        .await
+        .unwrap();
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "IAM.7");
+    assert_eq!(
+        policy().await,
+        (Some(20), [true; 5], Some(90), Some(24), false),
+        "stronger, and the longer minimum kept"
+    );
+    assert_already_compliant(&h.remediate(&finding).await);
+
+    iam.delete_account_password_policy().send().await.unwrap();
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "IAM.7");
+    assert_eq!(
+        policy().await,
+        (Some(14), [true; 5], Some(90), Some(24), false)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ec2_2_revokes_every_rule_of_the_default_security_group() {
     let Some(moto) = Moto::start() else { return };
@@ -1470,6 +1527,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("S3.5", fixture("remediations/s3.5-failed.json")),
         ("IAM.8", fixture("remediations/iam.8-failed.json")),
         ("IAM.3", fixture("remediations/iam.3-failed.json")),
+        ("IAM.7", fixture("remediations/iam.7-failed.json")),
         ("EC2.2", fixture("remediations/ec2.2-failed.json")),
         ("EC2.7", fixture("remediations/ec2.7-failed.json")),
         ("KMS.4", fixture("remediations/kms.4-failed.json")),

@@ -11,6 +11,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "S3.5" => include_str!("../../../examples/findings/remediations/s3.5-failed.json"),
         "IAM.8" => include_str!("../../../examples/findings/remediations/iam.8-failed.json"),
         "IAM.3" => include_str!("../../../examples/findings/remediations/iam.3-failed.json"),
+        "IAM.7" => include_str!("../../../examples/findings/remediations/iam.7-failed.json"),
         "EC2.2" => include_str!("../../../examples/findings/remediations/ec2.2-failed.json"),
         "EC2.7" => include_str!("../../../examples/findings/remediations/ec2.7-failed.json"),
         "KMS.4" => include_str!("../../../examples/findings/remediations/kms.4-failed.json"),

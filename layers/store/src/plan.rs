@@ -69,8 +69,15 @@ pub fn is_secret_name(name: &str) -> bool {
         "cookie",
     ];
     // AWS settings whose names contain a marker but whose values are never secret: hiding them would
-    // hide what a remediation changes (EC2's `HttpTokens` is `required` or `optional`).
-    const SETTINGS: [&str; 1] = ["httptokens"];
+    // hide what a remediation changes (EC2's `HttpTokens` is `required` or `optional`; the numbers
+    // and switches of IAM's account password policy are rules, not passwords).
+    const SETTINGS: [&str; 5] = [
+        "httptokens",
+        "minimumpasswordlength",
+        "maxpasswordage",
+        "passwordreuseprevention",
+        "allowuserstochangepassword",
+    ];
     let normalized: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -285,6 +292,10 @@ mod tests {
             "Tags",
             "HttpTokens",
             "http_tokens",
+            "MinimumPasswordLength",
+            "MaxPasswordAge",
+            "PasswordReusePrevention",
+            "AllowUsersToChangePassword",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

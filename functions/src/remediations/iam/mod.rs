@@ -5,6 +5,7 @@
 //! reports IAM findings in the region where AWS Config records global resources).
 
 pub mod access_key_rotation;
+pub mod password_policy;
 pub mod unused_credentials;
 
 use aws_sdk_iam::primitives::DateTime;
