@@ -221,6 +221,101 @@ async fn s3_8_blocks_public_access_and_respects_the_live_opt_out_tag() {
     assert!(untouched.is_err(), "no Block Public Access was put");
 }
 
+/// The grants of a bucket's ACL, as (grantee, permission).
+async fn acl_grants(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
+    s3.get_bucket_acl()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap()
+        .grants
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| {
+            let grantee = g.grantee.unwrap();
+            (
+                grantee.uri.or(grantee.id).unwrap_or_default(),
+                g.permission.unwrap().as_str().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// S3.2 and S3.3: buckets made public by their ACL (public-read, public-read-write) get Block Public
+/// Access and lose the ACL's public grants; the owner's full control stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_2_and_s3_3_block_public_access_and_remove_the_acl_s_public_grants() {
+    use aws_sdk_s3::types::BucketCannedAcl;
+    let Some(moto) = Moto::start() else { return };
+    for (control, file, account, bucket, canned) in [
+        (
+            "S3.2",
+            "remediations/s3.2-failed.json",
+            "777788889999",
+            "example-public-docs",
+            BucketCannedAcl::PublicRead,
+        ),
+        (
+            "S3.3",
+            "remediations/s3.3-failed.json",
+            "444455556666",
+            "example-shared-dropbox",
+            BucketCannedAcl::PublicReadWrite,
+        ),
+    ] {
+        let finding = fixture(file);
+        let (backend, config) = aws(&moto, account);
+        let s3 = s3_client(&config);
+        create_bucket(&s3, bucket).await;
+        s3.put_bucket_acl()
+            .bucket(bucket)
+            .acl(canned)
+            .send()
+            .await
+            .unwrap();
+        let everyone = |grants: &[(String, String)]| {
+            grants
+                .iter()
+                .filter(|(who, _)| who.ends_with("/global/AllUsers"))
+                .count()
+        };
+        assert!(
+            everyone(&acl_grants(&s3, bucket).await) > 0,
+            "{control}: public first"
+        );
+        let h = live(&backend);
+        let out = h.remediate(&finding).await;
+        assert_remediated(&out, &finding, control);
+        let c = s3
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap()
+            .public_access_block_configuration
+            .unwrap();
+        assert_eq!(
+            [
+                c.block_public_acls,
+                c.ignore_public_acls,
+                c.block_public_policy,
+                c.restrict_public_buckets
+            ],
+            [Some(true); 4],
+            "{control}"
+        );
+        let grants = acl_grants(&s3, bucket).await;
+        assert_eq!(everyone(&grants), 0, "{control}: {grants:?}");
+        assert_eq!(
+            grants.len(),
+            1,
+            "{control}: the owner's full control stays: {grants:?}"
+        );
+        assert_eq!(grants[0].1, "FULL_CONTROL");
+        assert_already_compliant(&h.remediate(&finding).await);
+    }
+}
+
 /// S3.1 through S3 Control, against moto: the account's endpoint host name (`<account>.s3-control...`)
 /// is replaced by the configured endpoint (see `Clients::s3control`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1524,6 +1619,8 @@ fn every_example() -> Vec<(&'static str, Json)> {
     vec![
         ("S3.1", fixture("remediations/s3.1-failed.json")),
         ("S3.8", fixture("securityhub-s3.8-failed.json")),
+        ("S3.2", fixture("remediations/s3.2-failed.json")),
+        ("S3.3", fixture("remediations/s3.3-failed.json")),
         ("S3.5", fixture("remediations/s3.5-failed.json")),
         ("IAM.8", fixture("remediations/iam.8-failed.json")),
         ("IAM.3", fixture("remediations/iam.3-failed.json")),

@@ -220,6 +220,8 @@ pub fn catalog() -> Vec<&'static Meta> {
     vec![
         s3::account_public_access_block::S3_1.meta(),
         s3::block_public_access::S3_8.meta(),
+        s3::block_public_access::S3_2.meta(),
+        s3::block_public_access::S3_3.meta(),
         s3::tls_only_policy::S3_5.meta(),
         iam::unused_credentials::IAM_8.meta(),
         iam::access_key_rotation::IAM_3.meta(),
@@ -293,6 +295,8 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
     let pad = match control_id.as_str() {
         "S3.1" => drive(&s3::account_public_access_block::S3_1, services, pad).await?,
         "S3.8" => drive(&s3::block_public_access::S3_8, services, pad).await?,
+        "S3.2" => drive(&s3::block_public_access::S3_2, services, pad).await?,
+        "S3.3" => drive(&s3::block_public_access::S3_3, services, pad).await?,
         "S3.5" => drive(&s3::tls_only_policy::S3_5, services, pad).await?,
         "IAM.8" => drive(&iam::unused_credentials::IAM_8, services, pad).await?,
         "IAM.3" => drive(&iam::access_key_rotation::IAM_3, services, pad).await?,
@@ -800,6 +804,43 @@ mod tests {
                 )],
             ),
             (
+                "S3.2",
+                vec![
+                    (
+                        "PutPublicAccessBlock",
+                        json!({"Bucket": "example-public-docs", "PublicAccessBlockConfiguration": {
+                            "BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}}),
+                    ),
+                    (
+                        "PutBucketAcl",
+                        json!({"Bucket": "example-public-docs", "AccessControlPolicy": {
+                            "Owner": {"ID": "5d1e7a9c3b2f4e6d8a0c1b3e5f7a9d2c4e6b8a0f1c3e5d7b9a2c4e6f8a0b1c3d"},
+                            "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "5d1e7a9c3b2f4e6d8a0c1b3e5f7a9d2c4e6b8a0f1c3e5d7b9a2c4e6f8a0b1c3d"},
+                                "Permission": "FULL_CONTROL"}]}}),
+                    ),
+                ],
+            ),
+            (
+                "S3.3",
+                vec![
+                    (
+                        "PutPublicAccessBlock",
+                        json!({"Bucket": "example-shared-dropbox", "PublicAccessBlockConfiguration": {
+                            "BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}}),
+                    ),
+                    (
+                        "PutBucketAcl",
+                        json!({"Bucket": "example-shared-dropbox", "AccessControlPolicy": {
+                            "Owner": {"ID": "7e2a4c6b8d0f1a3c5e7b9d1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"},
+                            "Grants": [
+                                {"Grantee": {"Type": "CanonicalUser", "ID": "7e2a4c6b8d0f1a3c5e7b9d1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"},
+                                    "Permission": "FULL_CONTROL"},
+                                {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/s3/LogDelivery"},
+                                    "Permission": "READ_ACP"}]}}),
+                    ),
+                ],
+            ),
+            (
                 "S3.5",
                 vec![(
                     "PutBucketPolicy",
@@ -1101,6 +1142,13 @@ mod tests {
                 json!({"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}),
             ),
             (
+                "S3.2",
+                "/Resources/0/Details/AwsS3Bucket",
+                json!({"PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true},
+                    "AccessControlList": "{\"grantList\":[{\"grantee\":{\"id\":\"5d1e\"},\"permission\":\"FullControl\"}],\"owner\":{\"id\":\"5d1e\"}}"}),
+            ),
+            (
                 "EC2.2",
                 "/Resources/0/Details/AwsEc2SecurityGroup",
                 json!({"GroupName": "default", "GroupId": "sg-0a1b2c3d4e5f60718", "IpPermissions": [], "IpPermissionsEgress": []}),
@@ -1323,6 +1371,36 @@ mod tests {
                 "/Resources/0/Id",
                 json!("AWS::::Account:1111"),
                 "/finding/Resources/0/Id: expected an account resource id",
+            ),
+            (
+                "IAM.8",
+                "/Resources/0/Id",
+                json!("AIDA3XQJ5EXAMPLE7KQ2V"),
+                "/finding/Resources/0/Id: expected the ARN of an IAM user",
+            ),
+            (
+                "IAM.3",
+                "/Resources/0/Type",
+                json!("AwsIamRole"),
+                "/finding/Resources: no resource of type AwsIamUser (control IAM.3); the finding has AwsIamRole",
+            ),
+            (
+                "IAM.7",
+                "/Resources/0/Id",
+                json!("AWS::::Account:1111"),
+                "/finding/Resources/0/Id: expected an account resource id",
+            ),
+            (
+                "S3.2",
+                "/Resources/0/Id",
+                json!("example-public-docs"),
+                "/finding/Resources/0/Id: expected the ARN of an S3 bucket",
+            ),
+            (
+                "S3.3",
+                "/Resources",
+                json!([]),
+                "/finding/Resources: no resource of type AwsS3Bucket",
             ),
             (
                 "RDS.7",

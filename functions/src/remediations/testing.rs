@@ -8,6 +8,8 @@ pub(crate) fn fixture(control: &str) -> Value {
     let text = match control {
         "S3.1" => include_str!("../../../examples/findings/remediations/s3.1-failed.json"),
         "S3.8" => include_str!("../../../examples/findings/securityhub-s3.8-failed.json"),
+        "S3.2" => include_str!("../../../examples/findings/remediations/s3.2-failed.json"),
+        "S3.3" => include_str!("../../../examples/findings/remediations/s3.3-failed.json"),
         "S3.5" => include_str!("../../../examples/findings/remediations/s3.5-failed.json"),
         "IAM.8" => include_str!("../../../examples/findings/remediations/iam.8-failed.json"),
         "IAM.3" => include_str!("../../../examples/findings/remediations/iam.3-failed.json"),

@@ -1,6 +1,7 @@
-//! S3 remediations, and what they share: reading a bucket's tags.
+//! S3 remediations, and what they share: reading a bucket's tags, and its ACL ([`acl`]).
 
 pub mod account_public_access_block;
+pub mod acl;
 pub mod block_public_access;
 pub mod tls_only_policy;
 
