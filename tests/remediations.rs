@@ -1522,6 +1522,62 @@ async fn ec2_1_makes_public_ebs_snapshots_private() {
     assert_eq!(permissions(opted_out).await, ["group all"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_15_stops_the_subnet_assigning_public_ips() {
+    use aws_sdk_ec2::types::AttributeBooleanValue;
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "444455556666");
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.40.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.40.0.0/20")
+        .availability_zone("eu-west-1a")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    ec2.modify_subnet_attribute()
+        .subnet_id(&subnet)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    let maps = || async {
+        ec2.describe_subnets()
+            .subnet_ids(&subnet)
+            .send()
+            .await
+            .unwrap()
+            .subnets
+            .unwrap()
+            .remove(0)
+            .map_public_ip_on_launch
+    };
+    assert_eq!(maps().await, Some(true));
+    let mut finding = fixture("remediations/ec2.15-failed.json");
+    finding["Resources"][0]["Id"] =
+        json!(format!("arn:aws:ec2:{REGION}:444455556666:subnet/{subnet}"));
+    let h = live(&backend);
+    let out = h.remediate(&finding).await;
+    assert_remediated(&out, &finding, "EC2.15");
+    assert_eq!(maps().await, Some(false));
+    assert_already_compliant(&h.remediate(&finding).await);
+}
+
 /// The whole ASFF processor: the failed S3.8 finding (a STAGING account in config/accounts.json) is
 /// remediated in moto, then RESOLVED in the finding store with SOAR's note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1634,6 +1690,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("EC2.8", fixture("remediations/ec2.8-failed.json")),
         ("EC2.19", fixture("remediations/ec2.19-failed.json")),
         ("EC2.1", fixture("remediations/ec2.1-failed.json")),
+        ("EC2.15", fixture("remediations/ec2.15-failed.json")),
         ("ELB.4", fixture("remediations/elb.4-failed.json")),
         ("ECS.12", fixture("remediations/ecs.12-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),

@@ -231,6 +231,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         ec2::imdsv2::EC2_8.meta(),
         ec2::high_risk_ports::EC2_19.meta(),
         ec2::public_snapshots::EC2_1.meta(),
+        ec2::subnet_public_ip::EC2_15.meta(),
         kms::key_rotation::KMS_4.meta(),
         dynamodb::point_in_time_recovery::DYNAMODB_2.meta(),
         ecr::scan_on_push::ECR_1.meta(),
@@ -306,6 +307,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "EC2.8" => drive(&ec2::imdsv2::EC2_8, services, pad).await?,
         "EC2.19" => drive(&ec2::high_risk_ports::EC2_19, services, pad).await?,
         "EC2.1" => drive(&ec2::public_snapshots::EC2_1, services, pad).await?,
+        "EC2.15" => drive(&ec2::subnet_public_ip::EC2_15, services, pad).await?,
         "KMS.4" => drive(&kms::key_rotation::KMS_4, services, pad).await?,
         "DynamoDB.2" => drive(&dynamodb::point_in_time_recovery::DYNAMODB_2, services, pad).await?,
         "ECR.1" => drive(&ecr::scan_on_push::ECR_1, services, pad).await?,
@@ -922,6 +924,13 @@ mod tests {
                 )],
             ),
             (
+                "EC2.15",
+                vec![(
+                    "ModifySubnetAttribute",
+                    json!({"SubnetId": "subnet-0c1d2e3f4a5b6c7d8", "MapPublicIpOnLaunch": {"Value": false}}),
+                )],
+            ),
+            (
                 "KMS.4",
                 vec![(
                     "EnableKeyRotation",
@@ -1172,6 +1181,11 @@ mod tests {
                 "EC2.8",
                 "/Resources/0/Details/AwsEc2Instance/MetadataOptions/HttpTokens",
                 json!("required"),
+            ),
+            (
+                "EC2.15",
+                "/Resources/0/Details/AwsEc2Subnet/MapPublicIpOnLaunch",
+                json!(false),
             ),
             (
                 "ECR.2",

@@ -27,6 +27,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "EC2.19" => include_str!("../../../examples/findings/remediations/ec2.19-failed.json"),
         "EC2.8" => include_str!("../../../examples/findings/remediations/ec2.8-failed.json"),
         "EC2.1" => include_str!("../../../examples/findings/remediations/ec2.1-failed.json"),
+        "EC2.15" => include_str!("../../../examples/findings/remediations/ec2.15-failed.json"),
         "RDS.2" => include_str!("../../../examples/findings/remediations/rds.2-failed.json"),
         "RDS.8" => include_str!("../../../examples/findings/remediations/rds.8-failed.json"),
         "RDS.13" => include_str!("../../../examples/findings/remediations/rds.13-failed.json"),
