@@ -1068,6 +1068,100 @@ async fn elb_4_drops_invalid_headers() {
     assert_already_compliant(&h.remediate(&finding).await);
 }
 
+/// A load balancer of `kind` in a new VPC of moto, across two zones; its ARN.
+async fn create_load_balancer(
+    config: &SdkConfig,
+    name: &str,
+    kind: aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum,
+) -> String {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.30.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let mut subnets = Vec::new();
+    for (cidr, zone) in [
+        ("10.30.1.0/24", "eu-west-1a"),
+        ("10.30.2.0/24", "eu-west-1b"),
+    ] {
+        subnets.push(
+            ec2.create_subnet()
+                .vpc_id(&vpc)
+                .cidr_block(cidr)
+                .availability_zone(zone)
+                .send()
+                .await
+                .unwrap()
+                .subnet
+                .unwrap()
+                .subnet_id
+                .unwrap(),
+        );
+    }
+    aws_sdk_elasticloadbalancingv2::Client::new(config)
+        .create_load_balancer()
+        .name(name)
+        .r#type(kind)
+        .set_subnets(Some(subnets))
+        .send()
+        .await
+        .unwrap()
+        .load_balancers
+        .unwrap()
+        .remove(0)
+        .load_balancer_arn
+        .unwrap()
+}
+
+/// ELB.6 on a Network Load Balancer (the example's) and an Application Load Balancer: deletion
+/// protection on, nothing else changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elb_6_turns_on_deletion_protection() {
+    use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
+    let Some(moto) = Moto::start() else { return };
+    let (backend, config) = aws(&moto, "111122223333");
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let h = live(&backend);
+    for (name, kind) in [
+        ("payments-ingress", LoadBalancerTypeEnum::Network),
+        ("payments-portal", LoadBalancerTypeEnum::Application),
+    ] {
+        let arn = create_load_balancer(&config, name, kind).await;
+        let attributes = || async {
+            elb.describe_load_balancer_attributes()
+                .load_balancer_arn(&arn)
+                .send()
+                .await
+                .unwrap()
+                .attributes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| (a.key.unwrap(), a.value.unwrap()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let before = attributes().await;
+        assert_eq!(before["deletion_protection.enabled"], "false");
+        let mut finding = fixture("remediations/elb.6-failed.json");
+        finding["Resources"][0]["Id"] = json!(arn);
+        let out = h.remediate(&finding).await;
+        assert_remediated(&out, &finding, "ELB.6");
+        let mut expected = before;
+        expected.insert("deletion_protection.enabled".into(), "true".into());
+        assert_eq!(
+            attributes().await,
+            expected,
+            "{name}: only deletion protection changes"
+        );
+        assert_already_compliant(&h.remediate(&finding).await);
+    }
+}
+
 /// An RDS instance in moto, public and without deletion protection.
 async fn create_db_instance(rds: &aws_sdk_rds::Client, name: &str) {
     rds.create_db_instance()
@@ -1692,6 +1786,7 @@ fn every_example() -> Vec<(&'static str, Json)> {
         ("EC2.1", fixture("remediations/ec2.1-failed.json")),
         ("EC2.15", fixture("remediations/ec2.15-failed.json")),
         ("ELB.4", fixture("remediations/elb.4-failed.json")),
+        ("ELB.6", fixture("remediations/elb.6-failed.json")),
         ("ECS.12", fixture("remediations/ecs.12-failed.json")),
         ("RDS.2", fixture("remediations/rds.2-failed.json")),
         ("RDS.8", fixture("remediations/rds.8-failed.json")),

@@ -238,6 +238,7 @@ pub fn catalog() -> Vec<&'static Meta> {
         ecr::tag_immutability::ECR_2.meta(),
         ecs::container_insights::ECS_12.meta(),
         elb::drop_invalid_headers::ELB_4.meta(),
+        elb::deletion_protection::ELB_6.meta(),
         rds::public_access::RDS_2.meta(),
         rds::deletion_protection::RDS_8.meta(),
         rds::auto_minor_version_upgrade::RDS_13.meta(),
@@ -314,6 +315,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
         "ECR.2" => drive(&ecr::tag_immutability::ECR_2, services, pad).await?,
         "ECS.12" => drive(&ecs::container_insights::ECS_12, services, pad).await?,
         "ELB.4" => drive(&elb::drop_invalid_headers::ELB_4, services, pad).await?,
+        "ELB.6" => drive(&elb::deletion_protection::ELB_6, services, pad).await?,
         "RDS.2" => drive(&rds::public_access::RDS_2, services, pad).await?,
         "RDS.8" => drive(&rds::deletion_protection::RDS_8, services, pad).await?,
         "RDS.13" => drive(&rds::auto_minor_version_upgrade::RDS_13, services, pad).await?,
@@ -978,6 +980,14 @@ mod tests {
                 )],
             ),
             (
+                "ELB.6",
+                vec![(
+                    "ModifyLoadBalancerAttributes",
+                    json!({"LoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/payments-ingress/4b7c9d2e1f0a3b5c",
+                        "Attributes": [{"Key": "deletion_protection.enabled", "Value": "true"}]}),
+                )],
+            ),
+            (
                 "RDS.2",
                 vec![(
                     "ModifyDBInstance",
@@ -1203,6 +1213,11 @@ mod tests {
                 json!("true"),
             ),
             (
+                "ELB.6",
+                "/Resources/0/Details/AwsElbv2LoadBalancer/LoadBalancerAttributes/0/Value",
+                json!("true"),
+            ),
+            (
                 "RDS.2",
                 "/Resources/0/Details/AwsRdsDbInstance/PubliclyAccessible",
                 json!(false),
@@ -1409,6 +1424,14 @@ mod tests {
                 "/Resources/0/Id",
                 json!("example-public-docs"),
                 "/finding/Resources/0/Id: expected the ARN of an S3 bucket",
+            ),
+            (
+                "ELB.6",
+                "/Resources/0/Id",
+                json!(
+                    "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/payments-classic"
+                ),
+                "/finding/Resources/0/Id: expected the ARN of an Application, Network or Gateway Load Balancer",
             ),
             (
                 "S3.3",

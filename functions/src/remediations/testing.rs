@@ -24,6 +24,7 @@ pub(crate) fn fixture(control: &str) -> Value {
         "ECR.2" => include_str!("../../../examples/findings/remediations/ecr.2-failed.json"),
         "ECS.12" => include_str!("../../../examples/findings/remediations/ecs.12-failed.json"),
         "ELB.4" => include_str!("../../../examples/findings/remediations/elb.4-failed.json"),
+        "ELB.6" => include_str!("../../../examples/findings/remediations/elb.6-failed.json"),
         "EC2.19" => include_str!("../../../examples/findings/remediations/ec2.19-failed.json"),
         "EC2.8" => include_str!("../../../examples/findings/remediations/ec2.8-failed.json"),
         "EC2.1" => include_str!("../../../examples/findings/remediations/ec2.1-failed.json"),
