@@ -144,6 +144,51 @@ async fn an_offline_remediation_is_a_recorded_plan_and_resolves_the_finding() {
     assert_eq!(workflow_status(&p, &finding), "RESOLVED");
 }
 
+/// An account without consolidated control findings: the FSBP finding names S3.8 only in its
+/// `GeneratorId` and `ProductFields.ControlId`. Get Ticket and Decide derives the consolidated id,
+/// SOARAutoRemediations routes on it, and the finding is remediated like the consolidated one.
+#[tokio::test]
+async fn a_finding_without_a_consolidated_control_id_is_remediated() {
+    let p = Pipeline::new();
+    let finding = example("remediations/s3.8-legacy-fsbp-failed.json");
+    assert!(finding["Compliance"].get("SecurityControlId").is_none());
+    let e = p.process(&finding).await;
+    let out = output(&e);
+    assert_eq!(route(&e), "remediated", "{out:#}");
+    assert_eq!(out["db"]["control_id"], "S3.8");
+    assert_eq!(out["db"]["remediation"]["control"], "S3.8");
+    assert_eq!(out["db"]["remediation"]["outcome"], "planned");
+    assert_eq!(out["actions"]["autoremediation_not_done"], false);
+    let plan = soar_store::ActionRecorder::recorded(&*p.store).unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].operation, "PutPublicAccessBlock");
+    assert_eq!(
+        plan[0].parameters["Bucket"], "example-payments-uploads",
+        "{:?}",
+        plan[0]
+    );
+    assert_eq!(workflow_status(&p, &finding), "RESOLVED");
+}
+
+/// A legacy finding whose control maps to no remediation (CIS 1.2.0 rule 2.7 is CloudTrail.2) is
+/// ticketed as before, the consolidated id named.
+#[tokio::test]
+async fn a_legacy_finding_of_a_control_without_remediation_is_ticketed() {
+    let p = Pipeline::new();
+    let e = p.process(&example("cis-1.2.0-rule-2.7.json")).await;
+    let out = output(&e);
+    assert_eq!(route(&e), "ticketed");
+    assert_eq!(out["db"]["control_id"], "CloudTrail.2");
+    assert!(
+        out["db"]["decision_reason"]
+            .as_str()
+            .unwrap()
+            .contains("Control CloudTrail.2 failed"),
+        "{}",
+        out["db"]["decision_reason"]
+    );
+}
+
 #[tokio::test]
 async fn a_failing_remediation_run_falls_back_to_a_ticket() {
     let p = Pipeline::new();

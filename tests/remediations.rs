@@ -79,6 +79,13 @@ fn scratchpad(finding: &Json) -> Json {
         .into_iter()
         .collect();
     pad.db.insert("decision".into(), "remediate".into());
+    // As Get Ticket and Decide leaves it: the consolidated control id the Choice routes on.
+    if let Some(control) = soar_model::finding::Finding::from_value(finding.clone())
+        .ok()
+        .and_then(|f| f.control_id())
+    {
+        pad.db.insert("control_id".into(), control.into());
+    }
     pad.to_value().to_json()
 }
 
@@ -1725,6 +1732,44 @@ async fn the_asff_processor_remediates_and_resolves_the_finding() {
         .public_access_block_configuration
         .unwrap();
     assert_eq!(c.block_public_policy, Some(true));
+}
+
+/// The Choice routes on `db.control_id`: a legacy FSBP finding (no `Compliance.SecurityControlId`)
+/// reaches S3.8's remediation; a control without a remediation and a finding that names no control
+/// end not done, saying why (offline: no AWS needed).
+#[tokio::test]
+async fn the_choice_routes_on_the_derived_control_id() {
+    let h = Harness::new(Remediator::Offline);
+    let legacy = fixture("remediations/s3.8-legacy-fsbp-failed.json");
+    let out = h.remediate(&legacy).await;
+    assert_eq!(out["db"]["control_id"], "S3.8");
+    assert_eq!(out["db"]["remediation"]["control"], "S3.8");
+    assert_eq!(out["db"]["remediation"]["outcome"], "planned");
+    assert_eq!(out["actions"]["autoremediation_not_done"], false);
+
+    let cis = fixture("cis-1.2.0-rule-2.7.json");
+    let out = h.remediate(&cis).await;
+    assert_eq!(out["actions"]["autoremediation_not_done"], true);
+    assert_eq!(
+        out["messages"]["actions_required"],
+        "SOAR has no automatic remediation for control CloudTrail.2 yet. Please fix it yourself."
+    );
+
+    let mut unknown = legacy.clone();
+    unknown["GeneratorId"] =
+        json!("arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.15");
+    unknown["ProductFields"] = json!({"RuleId": "1.15"});
+    let out = h.remediate(&unknown).await;
+    assert!(out["db"].get("control_id").is_none(), "{out:#}");
+    assert_eq!(out["actions"]["autoremediation_not_done"], true);
+    assert!(
+        out["messages"]["actions_required"]
+            .as_str()
+            .unwrap()
+            .starts_with("The finding names no security control SOAR knows"),
+        "{}",
+        out["messages"]["actions_required"]
+    );
 }
 
 /// Dry run over AWS: the live state is read, the plan recorded and returned, nothing changed.

@@ -1477,6 +1477,47 @@ mod tests {
         assert_eq!(e.error, UNKNOWN_CONTROL);
     }
 
+    /// A finding without consolidated control ids (FSBP's own `S3.8`, no
+    /// `Compliance.SecurityControlId`) is remediated like the consolidated one; the guard still holds
+    /// the Task's control against the finding's, and against the id the Choice routed on.
+    #[tokio::test]
+    async fn findings_without_consolidated_control_ids_are_remediated_and_still_guarded() {
+        let legacy: Value = serde_json::from_str(include_str!(
+            "../../../examples/findings/remediations/s3.8-legacy-fsbp-failed.json"
+        ))
+        .unwrap();
+        let services = services();
+        let out = remediate(&services, "S3.8", legacy.clone(), Environment::Dev)
+            .await
+            .unwrap();
+        assert_eq!(out["db"]["remediation"]["outcome"], "planned");
+        assert_eq!(out["db"]["remediation"]["control"], "S3.8");
+        assert_eq!(services.plan.recorded().unwrap().len(), 1);
+
+        // The Task of another control refuses it, naming both.
+        let e = remediate(&services, "S3.2", legacy.clone(), Environment::Dev)
+            .await
+            .unwrap_err();
+        assert_eq!(e.error, names::INVALID_FINDING);
+        assert!(
+            e.cause
+                .contains("the finding is about control S3.8, not S3.2"),
+            "{}",
+            e.cause
+        );
+
+        // A scratchpad whose db.control_id disagrees with its finding is refused before anything.
+        let mut task = input("S3.8", legacy.clone(), Environment::Dev);
+        task["scratchpad"]["db"]["control_id"] = json!("S3.2");
+        let e = run(&services, task).await.unwrap_err();
+        assert_eq!(e.error, names::INVALID_SCRATCHPAD);
+        assert!(e.cause.starts_with("/db/control_id:"), "{}", e.cause);
+        let mut task = input("S3.8", legacy, Environment::Dev);
+        task["scratchpad"]["db"]["control_id"] = json!("S3.8");
+        run(&services, task).await.unwrap();
+        assert_eq!(services.plan.recorded().unwrap().len(), 2);
+    }
+
     #[tokio::test]
     async fn declines_say_why_the_resource_cannot_be_remediated() {
         let services = services();

@@ -75,7 +75,23 @@ impl Target {
         let finding = pad
             .finding()
             .map_err(|e| TaskError::new(names::INVALID_FINDING, e.to_string()))?;
-        match finding.control_id() {
+        // The control the finding is about: `Compliance.SecurityControlId`, else its standard's own
+        // id mapped (findings without consolidated control ids), as Get Ticket and Decide derived it.
+        let control = finding.control_id();
+        // `db.control_id` is what the Choice routed on: a scratchpad changed since it was derived must
+        // not send the finding to another control's remediation.
+        if let Some(routed) = pad.db.get("control_id")
+            && routed.as_str() != control.as_deref()
+        {
+            return Err(TaskError::new(
+                names::INVALID_SCRATCHPAD,
+                format!(
+                    "/db/control_id: the state machine routed on {routed}, but the finding is about {}",
+                    control.as_deref().unwrap_or("no security control")
+                ),
+            ));
+        }
+        match control {
             Some(control) if control == meta.control => {}
             Some(control) => {
                 return Err(invalid(
@@ -90,7 +106,7 @@ impl Target {
                 return Err(invalid(
                     "Compliance/SecurityControlId",
                     format!(
-                        "missing: the finding names no security control (expected {})",
+                        "missing: the finding names no security control, neither here nor as a standard's own control id in ProductFields or GeneratorId (expected {})",
                         meta.control
                     ),
                 ));

@@ -1,7 +1,10 @@
 //! `get_ticket_and_decide`: the ASFF processor's router. Sets `db.decision` to exactly one of
 //! `suppress`, `remediate`, `incident`, `ticket`, `close_ticket` or `do_nothing` (the values the `Route`
 //! Choice handles), `db.ticket` to the finding's open ticket (or `null`), `db.decision_reason` to one
-//! sentence saying why, and `db.duplicate` to whether the event was already processed.
+//! sentence saying why, `db.duplicate` to whether the event was already processed, and `db.control_id`
+//! to the finding's consolidated security control id when it has one ([`Finding::control_id`]:
+//! `Compliance.SecurityControlId`, else the standard's own id mapped), which SOARAutoRemediations
+//! routes on.
 //!
 //! # Once per event
 //!
@@ -178,6 +181,12 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
     pad.db.insert("decision_reason".into(), reason.into());
     pad.db
         .insert("duplicate".into(), (outcome != Outcome::New).into());
+    // Derived here, once, so the auto-remediations' Choice routes on the very id `remediate_controls`
+    // was matched with, also for findings that only carry a standard's own control id.
+    match finding.control_id() {
+        Some(control) => pad.db.insert("control_id".into(), control.into()),
+        None => pad.db.remove("control_id"),
+    };
     Ok(pad.to_value())
 }
 
@@ -758,5 +767,90 @@ mod tests {
             "{}",
             e.cause
         );
+    }
+
+    /// A control finding as an account without consolidated control findings sends it: no
+    /// `Compliance.SecurityControlId`, no `security-control/` generator; the standard's own ids in
+    /// `GeneratorId` and `ProductFields`.
+    fn legacy(generator: &str, product_fields: Value) -> Value {
+        let mut f = finding();
+        f["Compliance"] = json!({"Status": "FAILED"});
+        f["GeneratorId"] = generator.into();
+        let fields = f["ProductFields"].as_object_mut().unwrap();
+        fields.extend(product_fields.as_object().unwrap().clone());
+        f
+    }
+
+    /// Findings without consolidated control ids are routed on the consolidated id mapped from their
+    /// standard's own id, which `db.control_id` carries to SOARAutoRemediations; what maps to no
+    /// remediable control is ticketed as before.
+    #[tokio::test]
+    async fn legacy_control_findings_route_on_their_consolidated_control_id() {
+        let fsbp: Value = serde_json::from_str(include_str!(
+            "../../../examples/findings/remediations/s3.8-legacy-fsbp-failed.json"
+        ))
+        .unwrap();
+        let cases = [
+            // FSBP: the standard's id is the security control id.
+            (fsbp, Some("S3.8"), "remediate"),
+            // PCI DSS v3.2.1: PCI.KMS.1 is KMS.4.
+            (
+                legacy(
+                    "pci-dss/v/3.2.1/PCI.KMS.1",
+                    json!({"ControlId": "PCI.KMS.1", "StandardsArn": "arn:aws:securityhub:::standards/pci-dss/v/3.2.1"}),
+                ),
+                Some("KMS.4"),
+                "remediate",
+            ),
+            // CIS v1.2.0: rule 4.3 is EC2.2, named only by RuleId and the ruleset generator.
+            (
+                legacy(
+                    "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.3",
+                    json!({"RuleId": "4.3", "StandardsGuideArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0"}),
+                ),
+                Some("EC2.2"),
+                "remediate",
+            ),
+            // CIS v1.2.0 rule 2.7 is CloudTrail.2: mapped, but not remediated.
+            (example("cis"), Some("CloudTrail.2"), "ticket"),
+            // Control Tower: the CT. prefix goes.
+            (
+                legacy(
+                    "service-managed-aws-control-tower/v/1.0.0/CT.S3.8",
+                    json!({"ControlId": "CT.S3.8"}),
+                ),
+                Some("S3.8"),
+                "remediate",
+            ),
+            // A rule no table maps (CIS 1.2.0 1.15 was a manual check): no control, a ticket.
+            (
+                legacy(
+                    "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.15",
+                    json!({"RuleId": "1.15"}),
+                ),
+                None,
+                "ticket",
+            ),
+        ];
+        for (f, control, decision) in cases {
+            let out = decide(f).await;
+            assert_eq!(out["db"]["decision"], decision, "{:#}", out["db"]);
+            assert_eq!(
+                out["db"].get("control_id").and_then(Value::as_str),
+                control,
+                "{:#}",
+                out["db"]
+            );
+            assert!(
+                out["finding"]["Compliance"]
+                    .get("SecurityControlId")
+                    .is_none()
+            );
+        }
+        // When present, Compliance.SecurityControlId wins over the standard's own id.
+        let mut both = finding();
+        both["ProductFields"]["ControlId"] = "PCI.KMS.1".into();
+        let out = decide(both).await;
+        assert_eq!(out["db"]["control_id"], "S3.8");
     }
 }
