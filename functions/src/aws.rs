@@ -11,6 +11,7 @@ use soar_aws::{
 use soar_store::plan::{ActionRecorder, PlannedCall};
 use soar_store::{Result as StoreResult, StoreError};
 
+use crate::ai::{BedrockAnalyst, LocalAnalyst};
 use crate::remediations::{AwsRemediator, Remediator};
 use crate::{Services, Settings};
 
@@ -40,6 +41,9 @@ pub struct AwsEnvironment {
     /// `soar process --backend aws` without it) still run; a remediation without it is ticketed with
     /// the reason.
     pub cross_account_role: Option<String>,
+    /// `SOAR_BEDROCK_MODEL_ID`: the Amazon Bedrock model that analyses incidents (template parameter
+    /// `BedrockModelId`). Optional: without it the analysis is the deterministic local summary.
+    pub bedrock_model_id: Option<String>,
 }
 
 /// A variable the environment lacks or holds in a form SOAR cannot use.
@@ -91,6 +95,9 @@ impl AwsEnvironment {
             cross_account_role: lookup("SOAR_CROSS_ACCOUNT_ROLE")
                 .map(|role| role.trim().to_owned())
                 .filter(|role| !role.is_empty()),
+            bedrock_model_id: lookup("SOAR_BEDROCK_MODEL_ID")
+                .map(|model| model.trim().to_owned())
+                .filter(|model| !model.is_empty()),
         })
     }
 
@@ -110,7 +117,8 @@ impl AwsEnvironment {
 impl Services {
     /// Every service over AWS: DynamoDB tables, Security Hub, Organizations and SES v2, through
     /// `backend` (which honours `AWS_ENDPOINT_URL`); remediations through the cross-account role
-    /// `SOAR_CROSS_ACCOUNT_ROLE`, applied and verified.
+    /// `SOAR_CROSS_ACCOUNT_ROLE`, applied and verified; incidents analysed by the Bedrock model
+    /// `SOAR_BEDROCK_MODEL_ID` (the local summary without it).
     pub fn aws(backend: &AwsBackend, env: &AwsEnvironment, settings: Settings) -> Services {
         Services {
             accounts: Arc::new(OrganizationsDirectory::new(backend)),
@@ -136,6 +144,10 @@ impl Services {
                 ),
             },
             clock: soar_store::Clock::system(),
+            analyst: match &env.bedrock_model_id {
+                Some(model) => Arc::new(BedrockAnalyst::new(backend.sdk_config(), model)),
+                None => Arc::new(LocalAnalyst),
+            },
         }
     }
 }
@@ -176,6 +188,10 @@ mod tests {
             ("SOAR_TICKET_MIN_SEVERITY", "MEDIUM"),
             ("SOAR_INCIDENT_MIN_SEVERITY", "CRITICAL"),
             ("SOAR_CROSS_ACCOUNT_ROLE", "SOARCrossAccountRole"),
+            (
+                "SOAR_BEDROCK_MODEL_ID",
+                "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            ),
         ])
     }
 
@@ -193,6 +209,10 @@ mod tests {
         assert_eq!(
             env.cross_account_role.as_deref(),
             Some("SOARCrossAccountRole")
+        );
+        assert_eq!(
+            env.bedrock_model_id.as_deref(),
+            Some("anthropic.claude-3-5-sonnet-20240620-v1:0")
         );
         let settings = env.settings(Settings::embedded());
         assert_eq!(settings.email_from, "soar@example.org");
@@ -217,6 +237,10 @@ mod tests {
         let mut vars = template_environment();
         vars.insert("SOAR_CROSS_ACCOUNT_ROLE", " ");
         assert_eq!(read(&vars).unwrap().cross_account_role, None);
+        // So is the model: without it, incidents get the local summary.
+        let mut vars = template_environment();
+        vars.remove("SOAR_BEDROCK_MODEL_ID");
+        assert_eq!(read(&vars).unwrap().bedrock_model_id, None);
         let mut vars = template_environment();
         vars.insert("SOAR_INCIDENT_EXPIRATION_DAYS", "a year");
         let err = read(&vars).unwrap_err();

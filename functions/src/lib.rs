@@ -9,6 +9,7 @@
 //! retried are the same strings, and a test proves it.
 #![warn(missing_docs)]
 
+pub mod ai;
 pub mod aws;
 pub mod core;
 mod error;

@@ -33,7 +33,7 @@ macro_rules! task {
 impl Registry {
     /// Every SOAR task.
     pub fn soar() -> Registry {
-        use crate::{core, remediations, securityhub, tickets};
+        use crate::{ai, core, remediations, securityhub, tickets};
         let tasks: Vec<(&'static str, TaskFn)> = vec![
             ("set_up_scratchpad", task!(core::set_up_scratchpad::run)),
             ("get_account_data", task!(core::get_account_data::run)),
@@ -71,6 +71,7 @@ impl Registry {
             ("send_email", task!(tickets::send_email::run)),
             ("record_rejection", task!(tickets::record_rejection::run)),
             ("remediate", task!(remediations::run)),
+            ("analyze_incident", task!(ai::analyze_incident::run)),
         ];
         Registry {
             tasks: tasks.into_iter().collect(),
@@ -89,6 +90,7 @@ impl Registry {
             | "update_remediated_finding"
             | "update_ticketed_finding" => &[TOO_MANY_REQUESTS, DYNAMODB_THROTTLING],
             "remediate" => crate::remediations::RETRYABLE,
+            "analyze_incident" => &[crate::ai::names::THROTTLING],
             _ => &[DYNAMODB_THROTTLING],
         }
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::Settings;
+use crate::ai::{Analyst, LocalAnalyst};
 use crate::remediations::Remediator;
 
 use soar_store::{
@@ -38,6 +39,9 @@ pub struct Services {
     /// What time it is for the tasks that compare dates with now (IAM.3 and IAM.8 age credentials):
     /// the system clock, fixed in tests.
     pub clock: Clock,
+    /// Who writes the AI analysis of incidents (`messages.ai`): Amazon Bedrock, or the deterministic
+    /// local summary.
+    pub analyst: Arc<dyn Analyst>,
 }
 
 impl Services {
@@ -55,6 +59,7 @@ impl Services {
             settings: Arc::new(settings),
             remediator: Remediator::Offline,
             clock: Clock::system(),
+            analyst: Arc::new(LocalAnalyst),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! `settings.email_from`, with a plain-text and an HTML body saying, per kind: the finding's title, the
 //! account (id and name), the control id, the severity, the resources, the ticket id, what SOAR did
 //! (`messages.actions_taken`), what the team must do (`messages.actions_required`) and the AI
-//! explanation when there is one (`messages.ai`).
+//! explanation when there is one (`messages.ai`; headed as not AI-generated when `messages.ai.analyst`
+//! is `local`).
 //!
 //! Findings are attacker-influenced text (a resource name, a tag, a third-party product's title), so
 //! everything taken from the finding or the scratchpad is HTML-escaped in the HTML body, and no link is
@@ -323,7 +324,15 @@ impl Letter {
         }
         let ai = ai_text(pad);
         if !ai.trim().is_empty() {
-            sections.push(("Explanation (AI)", ai));
+            // The local analyst's summary is not AI-generated, and its heading must not say it is.
+            let local =
+                pad.messages.ai.other.get("analyst").and_then(Value::as_str) == Some("local");
+            let heading = if local {
+                "Summary (automatic, not AI-generated)"
+            } else {
+                "Explanation (AI)"
+            };
+            sections.push((heading, ai));
         }
 
         Letter {
@@ -727,6 +736,34 @@ mod tests {
         );
         let e = run(&s, json!({"kind": "incident"})).await.unwrap_err();
         assert!(e.cause.contains("/scratchpad"), "{}", e.cause);
+    }
+
+    #[tokio::test]
+    async fn the_local_summary_is_not_headed_as_ai() {
+        let (store, s) = local();
+        let mut p = pad();
+        p.messages.ai.other.insert("analyst".into(), json!("local"));
+        run(&s, input("incident", &p)).await.unwrap();
+        let mut p = pad();
+        p.messages
+            .ai
+            .other
+            .insert("analyst".into(), json!("bedrock"));
+        run(&s, input("incident", &p)).await.unwrap();
+        let all = sent(&store);
+        assert!(
+            all[0]
+                .1
+                .text
+                .contains("Summary (automatic, not AI-generated):\nThe bucket is public.")
+        );
+        assert!(!all[0].1.text.contains("Explanation (AI)"));
+        assert!(
+            all[1]
+                .1
+                .text
+                .contains("Explanation (AI):\nThe bucket is public.")
+        );
     }
 
     #[test]
