@@ -1,6 +1,8 @@
 //! template.yaml is the single source of truth: every state machine it declares loads from its
 //! DefinitionUri with the substitutions it gives, every `${...}` of every ASL file is one of them, every
-//! function's Handler is a task of the registry, and every registry task is deployed.
+//! function's Handler is a task of the registry, and every registry task is deployed. And
+//! member-account-role.yaml, the role remediations assume in each account, allows exactly the
+//! remediations' calls and trusts only the remediate function's role.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -177,4 +179,92 @@ fn collect_tasks<'a>(
             _ => {}
         }
     }
+}
+
+/// member-account-role.yaml, read as JSON.
+fn member_account_role() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("member-account-role.yaml");
+    let text = std::fs::read_to_string(&path).expect("member-account-role.yaml");
+    serde_saphyr::from_str(&text).expect("member-account-role.yaml is YAML")
+}
+
+/// The role in member accounts allows exactly the calls of the remediations' catalog: a remediation
+/// added without its permission (or a permission left after its remediation) fails here, not in a
+/// member account with AccessDenied.
+#[test]
+fn the_member_account_role_allows_exactly_the_remediations_api_calls() {
+    let role = &member_account_role()["Resources"]["CrossAccountRole"]["Properties"];
+    let mut allowed = Vec::new();
+    for policy in role["Policies"].as_array().expect("inline policies") {
+        for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow", "{statement}");
+            assert_eq!(statement["Resource"], "*", "{statement}");
+            assert!(statement.get("NotAction").is_none(), "{statement}");
+            for action in statement["Action"].as_array().expect("a list of actions") {
+                let action = action.as_str().unwrap();
+                assert!(!action.contains('*'), "no wildcard actions: {action}");
+                allowed.push(action.to_owned());
+            }
+        }
+    }
+    let listed = allowed.len();
+    let allowed: BTreeSet<String> = allowed.into_iter().collect();
+    assert_eq!(listed, allowed.len(), "an action is listed twice");
+    let needed: BTreeSet<String> = soar_functions::remediations::catalog()
+        .iter()
+        .flat_map(|meta| meta.api_calls.iter().map(|c| (*c).to_owned()))
+        .collect();
+    let missing: Vec<_> = needed.difference(&allowed).collect();
+    let extra: Vec<_> = allowed.difference(&needed).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "member-account-role.yaml lacks {missing:?} and allows {extra:?} beyond the catalog's api_calls"
+    );
+}
+
+/// Only the SOAR account's remediate function role may assume it, under the name template.yaml's
+/// remediate function is allowed to assume.
+#[test]
+fn the_member_account_role_trusts_only_the_remediate_function_role() {
+    let t = member_account_role();
+    let role = &t["Resources"]["CrossAccountRole"]["Properties"];
+    assert_eq!(role["RoleName"]["Ref"], "CrossAccountRoleName");
+    let trust = role["AssumeRolePolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
+    assert_eq!(trust.len(), 1, "{trust:?}");
+    let statement = &trust[0];
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(statement["Action"], "sts:AssumeRole");
+    assert_eq!(
+        statement["Principal"]["AWS"]["Fn::Sub"],
+        "arn:${AWS::Partition}:iam::${SoarAccountId}:root"
+    );
+    assert_eq!(
+        statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]["Fn::Sub"],
+        "arn:${AWS::Partition}:iam::${SoarAccountId}:role/${RemediateFunctionRoleName}"
+    );
+
+    // The same role name by default as template.yaml, whose remediate function may assume it and
+    // whose output names the principal.
+    let soar: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        t["Parameters"]["CrossAccountRoleName"]["Default"],
+        soar["Parameters"]["CrossAccountRoleName"]["Default"]
+    );
+    assert_eq!(
+        soar["Outputs"]["RemediateFunctionRoleName"]["Value"]["Ref"],
+        "RemediateFunctionRole"
+    );
+    let assume =
+        &soar["Resources"]["RemediateFunction"]["Properties"]["Policies"][0]["Statement"][0];
+    assert_eq!(assume["Action"], "sts:AssumeRole");
+    assert_eq!(
+        assume["Resource"]["Fn::Sub"],
+        "arn:${AWS::Partition}:iam::*:role/${CrossAccountRoleName}"
+    );
 }

@@ -6,8 +6,9 @@
 //! **One handler, `remediate`, dispatching on the control id** (one Lambda function,
 //! `RemediateFunction`), rather than one handler per remediation. Why:
 //! - every remediation needs the same thing from its function: `sts:AssumeRole` on the cross-account
-//!   role (what it may change is decided by that role in each member account), so one function has
-//!   the one least-privilege role that fits them all, and 30+ functions would add 30+ copies of it;
+//!   role (what it may change is decided by that role in each member account,
+//!   member-account-role.yaml), so one function has the one least-privilege role that fits them all,
+//!   and 30+ functions would add 30+ copies of it;
 //! - the cache of SDK clients per (account, region) and of assumed-role credentials lives as long as
 //!   the process: one function keeps one warm cache for every control, where one function per control
 //!   would assume the role again in every one of them;
@@ -100,7 +101,10 @@ pub struct Meta {
     pub disruptive: bool,
     /// What it changes, in one line.
     pub description: &'static str,
-    /// Every AWS API call it can make (`s3:GetPublicAccessBlock`), reads first.
+    /// Every AWS API call it can make, named by the IAM action that allows it (`rds:ModifyDBInstance`;
+    /// S3's bucket-level GetPublicAccessBlock is `s3:GetBucketPublicAccessBlock`), reads first. The
+    /// member-account role (member-account-role.yaml) allows exactly these, no more: a test holds
+    /// the two together.
     pub api_calls: &'static [&'static str],
 }
 
@@ -255,7 +259,7 @@ pub fn catalog() -> Vec<&'static Meta> {
 /// disrupt a workload), generated from [`catalog`]; a test keeps README.md equal to it.
 pub fn readme_table() -> String {
     let mut out = String::from(
-        "| Control | What it changes | AWS API calls | Can disrupt a workload |\n|---|---|---|---|\n",
+        "| Control | What it changes | AWS API calls (as IAM actions) | Can disrupt a workload |\n|---|---|---|---|\n",
     );
     for meta in catalog() {
         let calls: Vec<String> = meta.api_calls.iter().map(|c| format!("`{c}`")).collect();

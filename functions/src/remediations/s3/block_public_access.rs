@@ -60,18 +60,18 @@ static S3_8_META: Meta = Meta {
     disruptive: true,
     description: "Turn on all four Block Public Access settings of the bucket",
     api_calls: &[
-        "s3:GetPublicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
         "s3:GetBucketTagging",
-        "s3:PutPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
     ],
 };
 
 /// What S3.2 and S3.3 call.
 const WITH_ACL_CALLS: &[&str] = &[
-    "s3:GetPublicAccessBlock",
+    "s3:GetBucketPublicAccessBlock",
     "s3:GetBucketAcl",
     "s3:GetBucketTagging",
-    "s3:PutPublicAccessBlock",
+    "s3:PutBucketPublicAccessBlock",
     "s3:PutBucketAcl",
 ];
 
