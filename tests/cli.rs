@@ -319,3 +319,109 @@ fn process_refuses_unreadable_input_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
 }
+
+/// A CloudWatch alarm event: the alarm function imports its finding, which the ASFF processor routes
+/// to an incident; in a list, a CIS alarm is skipped and a name without a severity rejected (and
+/// e-mailed), neither a failure.
+#[test]
+fn process_turns_alarm_events_into_incidents() {
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().join("state");
+    let state_dir = state_dir.to_str().unwrap();
+    let rows_of = |out: &Output| -> Vec<serde_json::Value> {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect()
+    };
+    let out = soar(&[
+        "process",
+        "examples/findings/cloudwatch-alarm-state-change.event.json",
+        "--json",
+        "--state-dir",
+        state_dir,
+    ]);
+    let first = rows_of(&out);
+    let alarm = first
+        .iter()
+        .find(|r| r.get("reentered").is_none())
+        .expect("the alarm's finding");
+    assert_eq!(alarm["route"], "incident", "{first:?}");
+    assert!(
+        alarm["finding_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("soar-cloudwatch-alarm/eu-west-1/111122223333/INFRA-SOAR-"),
+        "{alarm}"
+    );
+    assert_eq!(alarm["account"], "111122223333");
+
+    let event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("examples/findings/cloudwatch-alarm-state-change.event.json")
+            .unwrap(),
+    )
+    .unwrap();
+    let named = |name: &str| {
+        let mut e = event.clone();
+        e["detail"]["alarmName"] = name.into();
+        e
+    };
+    let list = serde_json::json!([
+        named("APP-Shop-Checkout-Latency-critical"),
+        named("CIS-3.1-UnauthorizedAPICalls"),
+        named("shop-checkout-latency"),
+    ]);
+    let file = write(state.path(), "alarms.json", &list.to_string());
+    let out = soar(&[
+        "process",
+        file.to_str().unwrap(),
+        "--json",
+        "--state-dir",
+        state_dir,
+    ]);
+    let rows = rows_of(&out);
+    let route = |needle: &str| {
+        rows.iter()
+            .find(|r| r["finding_id"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {rows:?}"))
+    };
+    assert_eq!(
+        route("APP-Shop-Checkout-Latency-critical")["route"],
+        "incident"
+    );
+    let cis = route("CIS-3.1");
+    assert_eq!(cis["route"], "skipped");
+    assert!(cis["actions"][0].as_str().unwrap().contains("CIS"), "{cis}");
+    let bad = route("alarm shop-checkout-latency");
+    assert_eq!(bad["route"], "rejected");
+    assert!(
+        bad["actions"][0].as_str().unwrap().contains("no severity"),
+        "{bad}"
+    );
+    let outbox: Vec<String> = std::fs::read_dir(Path::new(state_dir).join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        outbox.iter().any(|m| m.contains("SOAR.InvalidAlarm")),
+        "the rejection is e-mailed"
+    );
+
+    // The same alarm event again changes nothing: no new incident.
+    let again = soar(&[
+        "process",
+        "examples/findings/cloudwatch-alarm-state-change.event.json",
+        "--json",
+        "--state-dir",
+        state_dir,
+    ]);
+    let again = rows_of(&again);
+    assert!(again.iter().all(|r| r["route"] == "no_action"), "{again:?}");
+}

@@ -50,6 +50,10 @@ impl Registry {
                 task!(securityhub::account_reassignment_preprocessor::run),
             ),
             (
+                "all_alarms_to_sec_hub",
+                task!(securityhub::all_alarms_to_sec_hub::run),
+            ),
+            (
                 "suppress_finding",
                 task!(securityhub::suppress_finding::run),
             ),
@@ -86,6 +90,7 @@ impl Registry {
         match handler {
             "set_up_scratchpad" | "aws_health_reclassifier" | "compute_penalty_score" => &[],
             "account_reassignment_preprocessor"
+            | "all_alarms_to_sec_hub"
             | "suppress_finding"
             | "update_remediated_finding"
             | "update_ticketed_finding" => &[TOO_MANY_REQUESTS, DYNAMODB_THROTTLING],

@@ -30,7 +30,8 @@ const CONCURRENCY: usize = 64;
 #[derive(clap::Args)]
 pub struct Args {
     /// Findings: files (ASFF, EventBridge events, {"Findings": [...]}, arrays, NDJSON), folders of
-    /// them, or - for standard input.
+    /// them, or - for standard input. CloudWatch alarm state change events are turned into findings
+    /// first, by the alarm function (all_alarms_to_sec_hub).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Print one JSON object per finding instead of a table.
@@ -75,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if !matches!(args.backend.as_str(), "local" | "aws") {
         bail!("--backend {}: expected local or aws", args.backend);
     }
-    let incoming = read_inputs(&args.inputs)?;
+    let (incoming, alarms) = read_inputs(&args.inputs)?;
     let settings = match &args.settings {
         Some(path) => Settings::from_json(
             &std::fs::read_to_string(path)
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         None => Settings::embedded(),
     };
     if args.backend == "aws" {
-        return run_on_aws(&args, incoming, settings);
+        return run_on_aws(&args, incoming, alarms, settings);
     }
     std::fs::create_dir_all(&args.state_dir)
         .with_context(|| format!("cannot create {}", args.state_dir.display()))?;
@@ -101,6 +102,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     let services = Services::local(store.clone(), settings);
+    // Alarm events become findings as on AWS: the alarm function imports them into the store.
+    let (converted, alarm_outcomes) = convert_alarms(&services, alarms)?;
     let runner = Arc::new(LocalRunner::from_template_file(
         &args.template,
         Registry::soar(),
@@ -113,6 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     for chunk in incoming.chunks(100) {
         store.batch_import_findings(chunk, &provider)?;
     }
+    let mut incoming = incoming;
+    incoming.extend(converted);
     // EventBridge announces the finding as Security Hub now holds it: an import does not undo the
     // workflow status SOAR set earlier, so a finding processed before keeps its SUPPRESSED or NOTIFIED.
     let incoming: Vec<Json> = incoming
@@ -135,7 +140,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .build()
         .context("cannot start the async runtime")?;
     let progress = progress_bar(incoming.len(), args.json);
-    let mut outcomes = runtime.block_on(process_all(&runner, incoming, false, &progress));
+    let mut outcomes = alarm_outcomes;
+    outcomes.extend(runtime.block_on(process_all(&runner, incoming, false, &progress)));
 
     // Feed SOAR's own changes back, as EventBridge does on AWS: reassigned copies are new findings;
     // workflow updates must change nothing (the ledger and the router make them no-ops).
@@ -178,11 +184,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 /// `--backend aws`: the same state machines on the local engine, with every task's calls going to AWS
 /// (or to `AWS_ENDPOINT_URL`). The findings must already be in Security Hub, as EventBridge would
 /// announce them; nothing is imported and nothing is fed back (on AWS, EventBridge does that).
-fn run_on_aws(args: &Args, incoming: Vec<Json>, settings: Settings) -> anyhow::Result<u8> {
+fn run_on_aws(
+    args: &Args,
+    incoming: Vec<Json>,
+    alarms: Vec<Json>,
+    settings: Settings,
+) -> anyhow::Result<u8> {
     let environment = AwsEnvironment::from_env()
         .context("--backend aws finds SOAR's tables and addresses as its Lambda functions do")?;
     let backend = AwsBackend::from_env().context("cannot load the AWS configuration")?;
     let services = Services::aws(&backend, &environment, settings);
+    // Alarm events are the exception: the alarm function imports their findings, as on AWS.
+    let (converted, mut outcomes) = convert_alarms(&services, alarms)?;
+    let mut incoming = incoming;
+    incoming.extend(converted);
     let runner = Arc::new(LocalRunner::from_template_file(
         &args.template,
         Registry::soar(),
@@ -193,7 +208,7 @@ fn run_on_aws(args: &Args, incoming: Vec<Json>, settings: Settings) -> anyhow::R
         .build()
         .context("cannot start the async runtime")?;
     let progress = progress_bar(incoming.len(), args.json);
-    let outcomes = runtime.block_on(process_all(&runner, incoming, false, &progress));
+    outcomes.extend(runtime.block_on(process_all(&runner, incoming, false, &progress)));
     progress.finish_and_clear();
     let footer = format!(
         "Tables {}, {}, {} and {}; e-mail from {}.",
@@ -415,8 +430,75 @@ fn progress_bar(total: usize, json: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Every finding of every input, in order.
-fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<Json>> {
+/// The handler of the task that turns CloudWatch alarm events into findings.
+const ALARM_TASK: &str = "all_alarms_to_sec_hub";
+
+/// Runs the alarm function on every alarm event: the findings it imported (as the store now holds
+/// them), and the outcomes of the events that gave none (skipped, rejected or failed).
+fn convert_alarms(
+    services: &Services,
+    alarms: Vec<Json>,
+) -> anyhow::Result<(Vec<Json>, Vec<Outcome>)> {
+    let (mut findings, mut outcomes) = (Vec::new(), Vec::new());
+    if alarms.is_empty() {
+        return Ok((findings, outcomes));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let registry = Registry::soar();
+    for event in alarms {
+        let text = |p: &str| event.pointer(p).and_then(Json::as_str).unwrap_or("-");
+        let mut o = Outcome {
+            finding_id: format!("alarm {}", text("/detail/alarmName")),
+            account: text("/account").to_string(),
+            control: "-".into(),
+            route: "skipped".into(),
+            actions: Vec::new(),
+            ticket: None,
+            email: None,
+            failure: None,
+            reentered: false,
+        };
+        let result =
+            runtime.block_on(registry.call(ALARM_TASK, services, Value::from(event.clone())));
+        match result.map(|v| v.to_json()) {
+            Ok(out) if out.get("finding").is_some() => {
+                let finding = out["finding"].clone();
+                let id = FindingIdentifier::new(
+                    finding["Id"].as_str().unwrap_or_default(),
+                    finding["ProductArn"].as_str().unwrap_or_default(),
+                );
+                findings.push(match services.findings.get_finding(&id) {
+                    Ok(Some(stored)) => stored,
+                    _ => finding,
+                });
+                continue;
+            }
+            Ok(out) => {
+                o.actions = vec![
+                    out["skipped"]["reason"]
+                        .as_str()
+                        .unwrap_or("skipped")
+                        .to_string(),
+                ];
+            }
+            Err(e)
+                if e.error == soar_functions::securityhub::all_alarms_to_sec_hub::INVALID_ALARM =>
+            {
+                o.route = "rejected".into();
+                o.actions = vec![e.cause];
+            }
+            Err(e) => o.failure = Some(format!("{}: {}", e.error, e.cause)),
+        }
+        outcomes.push(o);
+    }
+    Ok((findings, outcomes))
+}
+
+/// Every finding of every input, in order, and apart the CloudWatch alarm events, in order.
+fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<Json>, Vec<Json>)> {
     let mut files = Vec::new();
     for input in inputs {
         if input.as_os_str() == "-" {
@@ -436,7 +518,7 @@ fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<Json>> {
             files.push(input.clone());
         }
     }
-    let mut findings = Vec::new();
+    let (mut findings, mut alarms) = (Vec::new(), Vec::new());
     for file in files {
         let text = if file.as_os_str() == "-" {
             let mut s = String::new();
@@ -450,7 +532,13 @@ fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<Json>> {
         };
         let incoming =
             soar_model::event::parse(&text).with_context(|| format!("{}", file.display()))?;
-        findings.extend(incoming.into_iter().map(|i| i.finding));
+        for i in incoming {
+            if i.origin.shape == soar_model::event::Shape::AlarmEvent {
+                alarms.push(i.finding);
+            } else {
+                findings.push(i.finding);
+            }
+        }
     }
-    Ok(findings)
+    Ok((findings, alarms))
 }

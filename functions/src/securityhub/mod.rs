@@ -5,6 +5,7 @@
 //! notes they leave on findings as [`UPDATED_BY`].
 
 pub mod account_reassignment_preprocessor;
+pub mod all_alarms_to_sec_hub;
 pub mod aws_health_reclassifier;
 pub mod suppress_finding;
 pub mod update_remediated_finding;

@@ -10,7 +10,10 @@
 //!   custom action in the console; `detail.actionName` and `detail.actionDescription` are kept), with
 //!   any number of `detail.findings` — every one is returned, not only the first;
 //! - `{"Findings": [...]}`, the output of `aws securityhub get-findings` and the input of
-//!   `BatchImportFindings` (`{"findings": [...]}`, an event's `detail` on its own, is accepted too).
+//!   `BatchImportFindings` (`{"findings": [...]}`, an event's `detail` on its own, is accepted too);
+//! - a CloudWatch `CloudWatch Alarm State Change` event ([`ALARM_STATE_CHANGE`]): not a finding yet.
+//!   It is returned whole, as [`Shape::AlarmEvent`], for SOAR's `all_alarms_to_sec_hub` task to turn
+//!   into one (it does not validate as a finding).
 //!
 //! Findings are returned untouched, so each can be validated ([`Incoming::validate`]) and rejected on
 //! its own without losing the others. Event formats: AWS Security Hub User Guide, "EventBridge event
@@ -26,6 +29,8 @@ use crate::validate::{self, ValidationError};
 pub const IMPORTED: &str = "Security Hub Findings - Imported";
 /// `detail-type` of the events a Security Hub custom action sends.
 pub const CUSTOM_ACTION: &str = "Security Hub Findings - Custom Action";
+/// `detail-type` of the events CloudWatch sends when an alarm changes state (`source` `aws.cloudwatch`).
+pub const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
 
 /// One finding from the input, raw, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +62,8 @@ pub struct Origin {
     pub framing: Framing,
     /// What held the finding.
     pub shape: Shape,
-    /// The EventBridge event that held it, for [`Shape::Event`].
+    /// The EventBridge event that held it, for [`Shape::Event`] (the event itself, for
+    /// [`Shape::AlarmEvent`]).
     pub event: Option<EventInfo>,
 }
 
@@ -83,6 +89,9 @@ pub enum Shape {
     Event,
     /// A `{"Findings": [...]}` list (`get-findings` output, `BatchImportFindings` input).
     FindingsList,
+    /// Nothing: the value is a CloudWatch alarm state change event, returned whole; not a finding
+    /// until converted.
+    AlarmEvent,
 }
 
 /// The EventBridge event a finding came in.
@@ -117,6 +126,8 @@ pub enum EventKind {
     Imported,
     /// [`CUSTOM_ACTION`]: a person sent the findings to a custom action.
     CustomAction,
+    /// [`ALARM_STATE_CHANGE`]: a CloudWatch alarm changed state.
+    AlarmStateChange,
 }
 
 /// Input that cannot be read as findings at all. (A finding that is merely invalid is not an input
@@ -146,7 +157,7 @@ pub enum InputError {
         found: &'static str,
     },
     /// An EventBridge event of another kind (`Security Hub Insight Results`, `GuardDuty Finding`).
-    #[error("{}: unsupported event detail-type {detail_type:?}: expected {IMPORTED:?} or {CUSTOM_ACTION:?}", pointer::display(.location))]
+    #[error("{}: unsupported event detail-type {detail_type:?}: expected {IMPORTED:?}, {CUSTOM_ACTION:?} or {ALARM_STATE_CHANGE:?}", pointer::display(.location))]
     UnsupportedEvent {
         /// Where the event is.
         location: String,
@@ -346,6 +357,30 @@ fn event(
     let kind = match detail_type.as_str() {
         IMPORTED => EventKind::Imported,
         CUSTOM_ACTION => EventKind::CustomAction,
+        ALARM_STATE_CHANGE => {
+            let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+            let info = EventInfo {
+                kind: EventKind::AlarmStateChange,
+                detail_type,
+                id: text("id"),
+                time: text("time"),
+                source: text("source"),
+                account: text("account"),
+                region: text("region"),
+                action_name: None,
+                action_description: None,
+            };
+            push(
+                out,
+                Value::Object(object),
+                framing,
+                Shape::AlarmEvent,
+                Some(info),
+                line,
+                at.to_owned(),
+            );
+            return Ok(());
+        }
         _ => {
             return Err(InputError::UnsupportedEvent {
                 location: validate::location(line, at),
@@ -683,7 +718,8 @@ mod tests {
         assert_eq!(
             from_value(insight).unwrap_err().to_string(),
             "(root): unsupported event detail-type \"Security Hub Insight Results\": expected \
-             \"Security Hub Findings - Imported\" or \"Security Hub Findings - Custom Action\""
+             \"Security Hub Findings - Imported\", \"Security Hub Findings - Custom Action\" or \
+             \"CloudWatch Alarm State Change\""
         );
         let no_findings = json!({"detail-type": IMPORTED, "detail": {"actionName": "x"}});
         assert_eq!(
@@ -706,6 +742,28 @@ mod tests {
     }
 
     #[test]
+    fn an_alarm_event_is_returned_whole_alone_or_in_a_list() {
+        let alarm: Value =
+            serde_json::from_str(&fixture("cloudwatch-alarm-state-change.event.json")).unwrap();
+        let incoming = parse(&fixture("cloudwatch-alarm-state-change.event.json")).unwrap();
+        assert_eq!(incoming.len(), 1);
+        assert_eq!(incoming[0].finding, alarm);
+        assert_eq!(incoming[0].origin.shape, Shape::AlarmEvent);
+        let info = incoming[0].origin.event.as_ref().unwrap();
+        assert_eq!(info.kind, EventKind::AlarmStateChange);
+        assert_eq!(info.source.as_deref(), Some("aws.cloudwatch"));
+        assert_eq!(info.account.as_deref(), Some("111122223333"));
+        // Not a finding: it does not validate as one.
+        assert!(incoming[0].validate().is_err());
+
+        let bare: Value = serde_json::from_str(&fixture("cloudwatch-alarm.json")).unwrap();
+        let incoming = from_value(json!([bare, alarm])).unwrap();
+        assert_eq!(locations(&incoming), ["/0", "/1"]);
+        let shapes: Vec<Shape> = incoming.iter().map(|i| i.origin.shape).collect();
+        assert_eq!(shapes, [Shape::Finding, Shape::AlarmEvent]);
+    }
+
+    #[test]
     fn every_fixture_reads() {
         let dir = format!("{}/../../examples/findings", env!("CARGO_MANIFEST_DIR"));
         let mut total = 0;
@@ -721,7 +779,8 @@ mod tests {
                 total += incoming.len();
             }
         }
-        // 8 bare findings + 1 malformed + 1 (GuardDuty event) + 3 (custom action) + 2 (export) + 4 (jsonl).
-        assert_eq!(total, 19);
+        // 8 bare findings + 1 malformed + 1 (GuardDuty event) + 3 (custom action) + 2 (export) + 4 (jsonl)
+        // + 1 alarm event.
+        assert_eq!(total, 20);
     }
 }
