@@ -142,11 +142,7 @@ pub async fn run(services: &Services, input: impl Into<Json>) -> Result<Json, Ta
     } else {
         services
             .ledger
-            .record_if_newer(
-                &finding.id,
-                updated_at,
-                &fingerprint(&pad.finding.to_json()),
-            )
+            .record_if_newer(&finding.id, updated_at, &fingerprint(&pad.finding))
             .map_err(store_error)?
     };
 

@@ -42,6 +42,14 @@ pub(crate) fn deserialize<T: DeserializeOwned>(
     serde_path_to_error::deserialize(value).map_err(located)
 }
 
+/// As [`deserialize`], from a borrowed value: no copy, and the path is only tracked when reading it
+/// again after a failure.
+pub(crate) fn deserialize_ref<'de, T: Deserialize<'de>>(
+    value: &'de serde_json::Value,
+) -> Result<T, (String, String)> {
+    T::deserialize(value).or_else(|_| serde_path_to_error::deserialize(value).map_err(located))
+}
+
 /// As [`deserialize`], from a shared [`soar_json::Value`] without copying it. The common case (the
 /// value is well formed) takes the direct path; only a failure is read again to find where it went
 /// wrong.

@@ -159,8 +159,7 @@ pub fn validate_at(
     if check.problems.is_empty() {
         // Belt and braces: the checks above cover every field the typed model reads, so this only
         // fires if the two drift apart.
-        if let Err(err) = Finding::from_value(finding.clone()) {
-            let crate::FindingError::Shape { pointer, message } = err;
+        if let Err((pointer, message)) = crate::pointer::deserialize_ref::<Finding>(finding) {
             let field = top_field(&pointer);
             check.push(&field, pointer, ProblemKind::InvalidValue(message));
         }

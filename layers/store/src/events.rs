@@ -65,10 +65,10 @@ pub trait EventLedger {
 /// A stable fingerprint of a finding for [`EventLedger::record_if_newer`]: the SHA-256 of its canonical
 /// JSON (object keys sorted) without `ProcessedAt`, which Security Hub rewrites on every delivery.
 /// Two deliveries of the same content get the same fingerprint whatever the key order.
-pub fn fingerprint(finding: &Value) -> String {
+pub fn fingerprint<T: Canonical + ?Sized>(finding: &T) -> String {
     let mut hasher = Sha256::new();
     let mut buffer = Vec::with_capacity(4096);
-    canonical(finding, true, &mut buffer);
+    finding.write_canonical(true, &mut buffer);
     hasher.update(&buffer);
     let digest = hasher.finalize();
     let mut hex = String::with_capacity(64);
@@ -79,40 +79,70 @@ pub fn fingerprint(finding: &Value) -> String {
     hex
 }
 
-fn canonical(value: &Value, top: bool, out: &mut Vec<u8>) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map
-                .keys()
-                .filter(|key| !(top && *key == "ProcessedAt"))
-                .collect();
-            keys.sort();
-            out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                // Writing a string to a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut *out, key);
-                out.push(b':');
-                canonical(&map[key], false, out);
-            }
-            out.push(b'}');
-        }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                canonical(item, false, out);
-            }
-            out.push(b']');
-        }
-        scalar => {
-            let _ = serde_json::to_writer(&mut *out, scalar);
+/// A JSON document [`fingerprint`] walks as it is: serde_json's values, and the engine's shared values
+/// (so a task fingerprints the scratchpad's finding without copying it first). The same document gives
+/// the same fingerprint in either form.
+pub trait Canonical {
+    /// Writes the canonical JSON text: object keys sorted, no whitespace; at the `top` level without
+    /// `ProcessedAt`.
+    fn write_canonical(&self, top: bool, out: &mut Vec<u8>);
+}
+
+impl Canonical for Value {
+    fn write_canonical(&self, top: bool, out: &mut Vec<u8>) {
+        match self {
+            Value::Object(map) => object(map.iter().map(|(k, v)| (k.as_str(), v)), top, out),
+            Value::Array(items) => array(items, out),
+            scalar => scalar_text(scalar, out),
         }
     }
+}
+
+impl Canonical for soar_json::Value {
+    fn write_canonical(&self, top: bool, out: &mut Vec<u8>) {
+        match self {
+            soar_json::Value::Object(map) => object(map.iter().map(|(k, v)| (&**k, v)), top, out),
+            soar_json::Value::Array(items) => array(items.iter(), out),
+            scalar => scalar_text(scalar, out),
+        }
+    }
+}
+
+fn object<'a, T: Canonical + 'a>(
+    entries: impl Iterator<Item = (&'a str, &'a T)>,
+    top: bool,
+    out: &mut Vec<u8>,
+) {
+    let mut entries: Vec<(&str, &T)> = entries
+        .filter(|(key, _)| !(top && *key == "ProcessedAt"))
+        .collect();
+    entries.sort_unstable_by_key(|(key, _)| *key);
+    out.push(b'{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        scalar_text(key, out);
+        out.push(b':');
+        value.write_canonical(false, out);
+    }
+    out.push(b'}');
+}
+
+fn array<'a, T: Canonical + 'a>(items: impl IntoIterator<Item = &'a T>, out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item.write_canonical(false, out);
+    }
+    out.push(b']');
+}
+
+fn scalar_text<T: serde::Serialize + ?Sized>(scalar: &T, out: &mut Vec<u8>) {
+    // Writing a string, number, bool or null to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, scalar);
 }
 
 #[cfg(test)]
@@ -126,6 +156,15 @@ mod tests {
         let b = json!({"Severity": {"Normalized": 70, "Label": "HIGH"}, "Id": "f", "ProcessedAt": "2026-02-02T00:00:00Z"});
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert_eq!(fingerprint(&a).len(), 64);
+    }
+
+    #[test]
+    fn the_shared_value_has_the_same_fingerprint() {
+        let a = json!({"Id": "f", "ProcessedAt": "x", "N": [1, 2.5, null, true, "\u{e9}\"\n"], "O": {"b": 1, "a": {}}});
+        let shared = soar_json::Value::from(a.clone());
+        assert_eq!(fingerprint(&shared), fingerprint(&a));
+        let other = soar_json::Value::from(json!({"Id": "g"}));
+        assert_ne!(fingerprint(&other), fingerprint(&a));
     }
 
     #[test]

@@ -627,7 +627,7 @@ mod tests {
                     tickets::OPEN_TICKET,
                     tickets::TICKET_BY_ID,
                     tickets::HISTORY,
-                    tickets::LAST_CLOSED,
+                    tickets::LATEST_TICKET,
                     tickets::APPEND_EVENT,
                     events::NEWEST,
                     events::RECORD,

@@ -30,9 +30,10 @@ pub(super) const OPEN_TICKET: &str = concat!(
 pub(super) const TICKET_BY_ID: &str = concat!("SELECT ", columns!(), " FROM tickets WHERE id = ?1");
 pub(super) const HISTORY: &str =
     "SELECT at, action, note FROM ticket_events WHERE ticket_id = +?1 ORDER BY seq";
-pub(super) const LAST_CLOSED: &str =
-    "SELECT id FROM tickets WHERE finding_id = +?1 AND status = 'CLOSED'
-     ORDER BY opened_at DESC, rowid DESC LIMIT 1";
+/// The finding's open ticket if it has one, else its last closed one: one lookup decides whether
+/// `open_for` finds, reopens or creates.
+pub(super) const LATEST_TICKET: &str = "SELECT id, status FROM tickets WHERE finding_id = +?1
+     ORDER BY status = 'OPEN' DESC, opened_at DESC, rowid DESC LIMIT 1";
 pub(super) const APPEND_EVENT: &str = "INSERT INTO ticket_events (ticket_id, seq, at, action, note)
      VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = +?1), ?2, ?3, ?4)";
 
@@ -155,15 +156,15 @@ impl TicketStore for LocalStore {
         let now = to_db(self.now());
         self.write("open ticket", key, |tx| {
             let err = || db("open ticket", key);
-            if let Some(ticket) = open_ticket(tx, key).map_err(err())? {
-                return Ok(OpenedTicket { ticket, outcome: OpenOutcome::AlreadyOpen });
-            }
-            let last_closed: Option<String> = tx
-                .prepare_cached(LAST_CLOSED)
-                .and_then(|mut s| s.query_row([key], |row| row.get(0)).optional())
+            let latest: Option<(String, String)> = tx
+                .prepare_cached(LATEST_TICKET)
+                .and_then(|mut s| s.query_row([key], |row| Ok((row.get(0)?, row.get(1)?))).optional())
                 .map_err(err())?;
-            let (ticket_id, outcome) = match last_closed {
-                Some(ticket_id) => {
+            let (ticket_id, outcome) = match latest {
+                Some((ticket_id, status)) if status == TicketStatus::Open.as_str() => {
+                    (ticket_id, OpenOutcome::AlreadyOpen)
+                }
+                Some((ticket_id, _closed)) => {
                     tx.prepare_cached(
                         "UPDATE tickets SET status = 'OPEN', closed_at = NULL, reopen_count = reopen_count + 1,
                                 title = ?2, severity = ?3, account = ?4, control_id = coalesce(?5, control_id)
@@ -185,7 +186,27 @@ impl TicketStore for LocalStore {
                     })
                     .map_err(err())?;
                     append_event(tx, &ticket_id, &now, TicketAction::Opened, &new.note).map_err(err())?;
-                    (ticket_id, OpenOutcome::Created)
+                    // Everything the new row holds is known here: no need to read it back.
+                    let opened_at = from_db(&now).map_err(err())?;
+                    let ticket = Ticket {
+                        id: ticket_id,
+                        finding_id: key.to_owned(),
+                        account: new.account.clone(),
+                        control_id: new.control_id.clone(),
+                        title: new.title.clone(),
+                        severity: new.severity.clone(),
+                        status: TicketStatus::Open,
+                        opened_at,
+                        closed_at: None,
+                        reopen_count: 0,
+                        history: vec![TicketEvent {
+                            at: opened_at,
+                            action: TicketAction::Opened,
+                            note: new.note.clone(),
+                        }],
+                        external_ref: None,
+                    };
+                    return Ok(OpenedTicket { ticket, outcome: OpenOutcome::Created });
                 }
             };
             let ticket = ticket_by_id(tx, &ticket_id).map_err(err())?.ok_or_else(|| StoreError::not_found("ticket", &ticket_id))?;
