@@ -1793,6 +1793,16 @@ async fn a_dry_run_over_aws_reads_and_plans_but_changes_nothing() {
     let out = h.remediate(&finding).await;
     assert_eq!(out["db"]["remediation"]["outcome"], "planned");
     assert_eq!(out["db"]["remediation"]["mode"], "dry_run");
+    // The key is still not rotating: the team gets a ticket with the plan as the fix to make.
+    assert_eq!(out["actions"]["autoremediation_not_done"], true);
+    assert!(
+        out["messages"]["actions_required"]
+            .as_str()
+            .unwrap()
+            .starts_with("Review SOAR's plan; to fix it now, turn on"),
+        "{}",
+        out["messages"]["actions_required"]
+    );
     let plan = soar_store::ActionRecorder::recorded(&*h.store).unwrap();
     assert_eq!(plan.len(), 1);
     assert_eq!(plan[0].operation, "EnableKeyRotation");
@@ -1806,6 +1816,105 @@ async fn a_dry_run_over_aws_reads_and_plans_but_changes_nothing() {
         .unwrap()
         .key_rotation_enabled;
     assert!(!rotation, "a dry run changes nothing");
+}
+
+/// `soar process --backend aws --dry-run`: the KMS key is read live in moto through the role, the plan
+/// is recorded in the state folder and printed, nothing changes in AWS (the key still does not rotate),
+/// and the finding, still non-compliant, is ticketed locally with the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soar_process_dry_run_over_aws_reads_plans_and_changes_nothing() {
+    let Some(moto) = Moto::start() else { return };
+    let (_, config) = aws(&moto, "444455556666");
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let mut finding = fixture("remediations/kms.4-failed.json");
+    finding["Resources"][0]["Id"] = json!(format!("arn:aws:kms:{REGION}:444455556666:key/{key}"));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("kms.4.json");
+    std::fs::write(&input, finding.to_string()).unwrap();
+    let state = dir.path().join("state");
+    let process = |json: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_soar"));
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["process", "--backend", "aws", "--dry-run", "--state-dir"])
+            .arg(&state)
+            .arg(&input)
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("SOAR_CROSS_ACCOUNT_ROLE", ROLE);
+        if json {
+            command.arg("--json");
+        }
+        command.output().unwrap()
+    };
+
+    let out = process(true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let row: Json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(row["control"], "KMS.4");
+    assert_eq!(row["route"], "ticketed", "{row}\n{stderr}");
+    let plan_file = state.join("plan.jsonl");
+    assert!(
+        stderr.contains("Dry run over AWS: nothing was changed in AWS. 1 change planned")
+            && stderr.contains(&plan_file.display().to_string()),
+        "{stderr}"
+    );
+    let plan = soar_store::plan::read_plan(&plan_file).unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].operation, "EnableKeyRotation");
+    assert_eq!(plan[0].parameters, json!({"KeyId": key}));
+    assert_eq!(plan[0].account.as_deref(), Some("444455556666"));
+    let rotation = kms
+        .get_key_rotation_status()
+        .key_id(&key)
+        .send()
+        .await
+        .unwrap()
+        .key_rotation_enabled;
+    assert!(!rotation, "a dry run changes nothing");
+
+    // The table prints the planned call itself; the same event again is already handled.
+    let out = process(false);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("Dry run over AWS: nothing was changed in AWS. 0 changes planned"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&state).unwrap();
+    let out = process(false);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 change planned")
+            && stdout.contains(&format!("444455556666 {REGION} kms:EnableKeyRotation")),
+        "{stdout}"
+    );
+
+    // Without --backend aws there is nothing live to read: refused before anything runs.
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_soar"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["process", "--dry-run", "--state-dir"])
+        .arg(&state)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--dry-run reads the live resources")
+    );
 }
 
 /// Every example finding of a remediation, and how its scratchpad must end when the remediation

@@ -44,6 +44,10 @@ pub struct AwsEnvironment {
     /// `SOAR_BEDROCK_MODEL_ID`: the Amazon Bedrock model that analyses incidents (template parameter
     /// `BedrockModelId`). Optional: without it the analysis is the deterministic local summary.
     pub bedrock_model_id: Option<String>,
+    /// `SOAR_REMEDIATION_MODE` `dry-run` (template parameter `RemediationMode`; `live` by default):
+    /// remediations read the live resources and plan, but change nothing; the plan goes to the
+    /// function's log and `db.remediation.plan`, and the finding is ticketed with it.
+    pub remediation_dry_run: bool,
 }
 
 /// A variable the environment lacks or holds in a form SOAR cannot use.
@@ -98,6 +102,16 @@ impl AwsEnvironment {
             bedrock_model_id: lookup("SOAR_BEDROCK_MODEL_ID")
                 .map(|model| model.trim().to_owned())
                 .filter(|model| !model.is_empty()),
+            remediation_dry_run: match lookup("SOAR_REMEDIATION_MODE").as_deref().map(str::trim) {
+                None | Some("" | "live") => false,
+                Some("dry-run") => true,
+                Some(other) => {
+                    return Err(EnvironmentError {
+                        name: "SOAR_REMEDIATION_MODE",
+                        problem: format!("expected live or dry-run, got {other:?}"),
+                    });
+                }
+            },
         })
     }
 
@@ -135,10 +149,18 @@ impl Services {
             )),
             findings: Arc::new(SecurityHubFindings::new(backend)),
             mailer: Arc::new(SesMailer::new(backend)),
-            plan: Arc::new(NotDryRun),
+            plan: if env.remediation_dry_run {
+                Arc::new(LoggedPlan)
+            } else {
+                Arc::new(NotDryRun)
+            },
             settings: Arc::new(env.settings(settings)),
             remediator: match &env.cross_account_role {
-                Some(role) => Remediator::Aws(AwsRemediator::new(backend, role, true)),
+                Some(role) => Remediator::Aws(AwsRemediator::new(
+                    backend,
+                    role,
+                    !env.remediation_dry_run,
+                )),
                 None => Remediator::Unavailable(
                     "SOAR_CROSS_ACCOUNT_ROLE is not set: SOAR does not know which role to assume in the finding's account (template.yaml sets it from the CrossAccountRoleName parameter)".into(),
                 ),
@@ -170,6 +192,30 @@ impl ActionRecorder for NotDryRun {
     }
 }
 
+/// The dry run on Lambda: a function keeps no files, so each planned call is one JSON line of the
+/// function's log (CloudWatch Logs), secrets redacted as in a plan file; the execution's scratchpad
+/// has the plan too (`db.remediation.plan`).
+struct LoggedPlan;
+
+impl LoggedPlan {
+    fn line(call: &PlannedCall) -> String {
+        let mut call = call.clone();
+        soar_store::plan::redact(&mut call.parameters);
+        serde_json::json!({ "soar_planned_call": call }).to_string()
+    }
+}
+
+impl ActionRecorder for LoggedPlan {
+    fn record(&self, call: &PlannedCall) -> StoreResult<()> {
+        println!("{}", LoggedPlan::line(call));
+        Ok(())
+    }
+
+    fn recorded(&self) -> StoreResult<Vec<PlannedCall>> {
+        Ok(Vec::new())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -192,6 +238,7 @@ mod tests {
                 "SOAR_BEDROCK_MODEL_ID",
                 "anthropic.claude-3-5-sonnet-20240620-v1:0",
             ),
+            ("SOAR_REMEDIATION_MODE", "live"),
         ])
     }
 
@@ -258,6 +305,57 @@ mod tests {
                 "template.yaml does not set {name}"
             );
         }
+    }
+
+    /// `RemediationMode` dry-run: remediations over AWS plan instead of applying, and the plan is
+    /// logged rather than refused; live (or unset, as before the parameter existed) applies.
+    #[test]
+    fn the_remediation_mode_chooses_the_dry_run_over_aws() {
+        let mut vars = template_environment();
+        assert!(!read(&vars).unwrap().remediation_dry_run);
+        vars.remove("SOAR_REMEDIATION_MODE");
+        assert!(!read(&vars).unwrap().remediation_dry_run);
+        vars.insert("SOAR_REMEDIATION_MODE", "dry-run");
+        let env = read(&vars).unwrap();
+        assert!(env.remediation_dry_run);
+        vars.insert("SOAR_REMEDIATION_MODE", "plan");
+        let err = read(&vars).unwrap_err();
+        assert_eq!(err.name, "SOAR_REMEDIATION_MODE");
+        assert!(err.problem.contains("\"plan\""), "{err}");
+
+        let backend = AwsBackend::from_sdk_config(
+            aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .build(),
+        )
+        .unwrap();
+        let services = Services::aws(&backend, &env, Settings::embedded());
+        match &services.remediator {
+            Remediator::Aws(aws) => assert!(!aws.applies()),
+            other => panic!("{other:?}"),
+        }
+        let call = PlannedCall {
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            service: "rds".into(),
+            operation: "ModifyDBInstance".into(),
+            account: Some("444455556666".into()),
+            region: Some("eu-west-1".into()),
+            parameters: serde_json::json!({"DBInstanceIdentifier": "db", "MasterUserPassword": "hunter2"}),
+            reason: "test".into(),
+        };
+        services.plan.record(&call).unwrap();
+        let line = LoggedPlan::line(&call);
+        assert!(
+            line.contains("\"ModifyDBInstance\"") && !line.contains("hunter2"),
+            "{line}"
+        );
+        let live = Services::aws(
+            &backend,
+            &read(&template_environment()).unwrap(),
+            Settings::embedded(),
+        );
+        assert!(live.plan.record(&call).is_err());
     }
 
     #[test]

@@ -11,8 +11,9 @@ use futures::stream::{self, StreamExt};
 use serde_json::{Value as Json, json};
 use soar::runner::{LocalRunner, imported_event, route_of};
 use soar_asl::{Execution, ExecutionOptions, Status, Value};
-use soar_aws::AwsBackend;
+use soar_aws::{AwsBackend, OrganizationsDirectory};
 use soar_functions::aws::AwsEnvironment;
+use soar_functions::remediations::{AwsRemediator, Remediator};
 use soar_functions::{Registry, Services, Settings};
 use soar_store::{
     ChangeContext, FindingChangeFeed, FindingIdentifier, FindingStore, GroupCommit, LocalStore,
@@ -54,6 +55,13 @@ pub struct Args {
     /// template.yaml gives the Lambda functions).
     #[arg(long, default_value = "local")]
     backend: String,
+    /// With `--backend aws`: a dry run over AWS. What SOAR reads comes from AWS (account data from
+    /// Organizations, each resource through the cross-account role SOAR_CROSS_ACCOUNT_ROLE), but
+    /// nothing is written there: tickets, e-mails, processed events and the findings' workflow stay
+    /// in --state-dir as with the local backend, and every change a remediation would make is
+    /// recorded in --state-dir/plan.jsonl and printed.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// What happened to one finding.
@@ -76,6 +84,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if !matches!(args.backend.as_str(), "local" | "aws") {
         bail!("--backend {}: expected local or aws", args.backend);
     }
+    if args.dry_run && args.backend != "aws" {
+        bail!(
+            "--dry-run reads the live resources: use it with --backend aws (the local backend never reaches AWS, its remediations are always plans)"
+        );
+    }
     let (incoming, alarms) = read_inputs(&args.inputs)?;
     let settings = match &args.settings {
         Some(path) => Settings::from_json(
@@ -85,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         .with_context(|| path.display().to_string())?,
         None => Settings::embedded(),
     };
-    if args.backend == "aws" {
+    if args.backend == "aws" && !args.dry_run {
         return run_on_aws(&args, incoming, alarms, settings);
     }
     std::fs::create_dir_all(&args.state_dir)
@@ -101,7 +114,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             store.put_rule(&rule)?;
         }
     }
-    let services = Services::local(store.clone(), settings);
+    let mut services = Services::local(store.clone(), settings);
+    if args.dry_run {
+        read_from_aws(&mut services)?;
+    }
+    let planned_before = soar_store::ActionRecorder::recorded(&*store)?.len();
     // Alarm events become findings as on AWS: the alarm function imports them into the store.
     let (converted, alarm_outcomes) = convert_alarms(&services, alarms)?;
     let runner = Arc::new(LocalRunner::from_template_file(
@@ -174,10 +191,19 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     store
         .flush()
         .with_context(|| format!("cannot commit to {}", args.state_dir.display()))?;
-    let footer = format!(
+    let mut footer = format!(
         "{fed_back} changes by SOAR fed back. State, outbox and dry-run plan in {}.",
         args.state_dir.display()
     );
+    if args.dry_run {
+        let planned = dry_run_report(&store, planned_before)?;
+        if args.json {
+            // Standard output is one JSON object per finding: the plan's whereabouts go to stderr.
+            eprintln!("{planned}");
+        } else {
+            footer = format!("{footer}\n{planned}");
+        }
+    }
     Ok(report(&outcomes, args.json, &footer))
 }
 
@@ -219,6 +245,50 @@ fn run_on_aws(
         environment.sender_email
     );
     Ok(report(&outcomes, args.json, &footer))
+}
+
+/// `--backend aws --dry-run`: the local services read from AWS where SOAR only reads (account data,
+/// and remediations through the cross-account role, planning instead of applying); everything SOAR
+/// would write stays local.
+fn read_from_aws(services: &mut Services) -> anyhow::Result<()> {
+    let role = std::env::var("SOAR_CROSS_ACCOUNT_ROLE")
+        .ok()
+        .map(|role| role.trim().to_owned())
+        .filter(|role| !role.is_empty())
+        .context(
+            "--dry-run reads each resource through the role SOAR_CROSS_ACCOUNT_ROLE names (template parameter CrossAccountRoleName): set it",
+        )?;
+    let backend = AwsBackend::from_env().context("cannot load the AWS configuration")?;
+    services.accounts = Arc::new(OrganizationsDirectory::new(&backend));
+    services.remediator = Remediator::Aws(AwsRemediator::new(&backend, &role, false));
+    Ok(())
+}
+
+/// What a dry run over AWS planned in this run (the plan file's calls after the first `before`), in
+/// words: where the plan is, then one line per call.
+fn dry_run_report(store: &LocalStore, before: usize) -> anyhow::Result<String> {
+    let plan = soar_store::ActionRecorder::recorded(store)?;
+    let planned = plan.get(before..).unwrap_or_default();
+    let path = store
+        .plan_path()
+        .map_or_else(|| "the store".to_owned(), |p| p.display().to_string());
+    let mut text = format!(
+        "Dry run over AWS: nothing was changed in AWS. {} change{} planned, recorded in {path}.",
+        planned.len(),
+        if planned.len() == 1 { "" } else { "s" }
+    );
+    for call in planned {
+        text.push_str(&format!(
+            "\n  {} {} {}:{} {} ({})",
+            call.account.as_deref().unwrap_or("-"),
+            call.region.as_deref().unwrap_or("-"),
+            call.service,
+            call.operation,
+            call.parameters,
+            call.reason
+        ));
+    }
+    Ok(text)
 }
 
 /// Prints the outcomes (a table, or JSON lines) and returns the exit code: 1 when any failed.

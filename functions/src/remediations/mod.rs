@@ -38,7 +38,9 @@
 //!
 //! **Modes** ([`Remediator`]): `Offline` (the embedded default: no AWS at all, the state is taken from
 //! the finding and the plan is the result), `Aws` (the state is read through the cross-account role,
-//! the plan applied and verified), and `Aws` in dry-run (read live, plan, record, apply nothing).
+//! the plan applied and verified), and `Aws` in dry-run (read live, plan, record, apply nothing; the
+//! finding is then not done, so it is ticketed with the plan: chosen by the template parameter
+//! `RemediationMode` on Lambda and `soar process --backend aws --dry-run` locally).
 //!
 //! **Errors keep AWS's code** ([`aws::AwsFailure`]): throttling is [`THROTTLING`] and an unreachable
 //! or failing service (5xx, timeouts, connection errors) [`UNAVAILABLE`], both retried by the state
@@ -543,6 +545,12 @@ pub async fn drive<R: Remediation>(
                 &actions,
                 None,
             );
+            if matches!(services.remediator, Remediator::Aws(_)) {
+                // A dry run over AWS runs against real accounts whose resources stay non-compliant:
+                // not done, so the team gets a ticket with the plan instead of a finding marked
+                // resolved. Offline the plan stands for what a live SOAR would do.
+                pad.actions.autoremediation_not_done = true;
+            }
         }
     }
     if let Some(follow_up) = remediation.follow_up(&target, &actions) {
